@@ -1,0 +1,130 @@
+"""Report files → tables of documents and units (the foundation of every other command).
+
+``iter_ingested`` streams one file at a time (memory does not grow with the batch);
+``ingest`` collects the stream into pandas DataFrames. A file that cannot be read becomes a
+``ReadError`` in the stream and an entry in ``IngestResult.errors``; it never stops a batch.
+
+Unit table columns (one row per unit):
+    doc_id, source, unit_id, granularity ('paragraph' | 'item'), paragraph, item,
+    section (heading path, ' > '-joined), role (section role), is_heading, year, region,
+    level, province, prefecture, body, doc_type, text (clean, Simplified), start, end
+    (character span of the unit in the source text; see ``nlp.read``).
+Document table columns: the fields of ``nlp.meta.Meta`` plus n_paragraphs, n_items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.clean import clean
+from nlp.meta import Meta, extract_meta
+from nlp.read import ReadError, expand_paths, read_file
+from nlp.structure import Unit, structure
+
+UNIT_COLUMNS = ["doc_id", "source", "unit_id", "granularity", "paragraph", "item", "section",
+                "role", "is_heading", "year", "region", "level", "province", "prefecture",
+                "body", "doc_type", "text", "start", "end"]
+DOC_META_IN_UNITS = ("source", "year", "region", "level", "province", "prefecture", "body",
+                     "doc_type")
+GRANULARITIES = ("paragraph", "item")
+
+
+@dataclass
+class Ingested:
+    """One successfully read report: its metadata and its units."""
+
+    meta: Meta
+    units: list[Unit]
+
+    def unit_rows(self, granularity: Iterable[str] = GRANULARITIES) -> list[dict]:
+        keep = set(granularity)
+        shared = {k: getattr(self.meta, k) for k in DOC_META_IN_UNITS}
+        return [{**asdict(u), **shared} for u in self.units if u.granularity in keep]
+
+    def doc_row(self) -> dict:
+        row = self.meta.as_row()
+        row["n_paragraphs"] = sum(u.granularity == "paragraph" for u in self.units)
+        row["n_items"] = sum(u.granularity == "item" for u in self.units)
+        return row
+
+
+@dataclass
+class IngestResult:
+    units: pd.DataFrame
+    documents: pd.DataFrame
+    errors: list[ReadError] = field(default_factory=list)
+
+
+def load_metadata_table(path: str | Path) -> dict[str, dict]:
+    """A user metadata table (CSV/Parquet/JSONL) keyed by ``source`` file name or ``doc_id``.
+
+    Its columns (any of year, region, level, body, doc_type, pub_date, title) override what
+    the tool infers.
+    """
+    from nlp.tables import read_table
+
+    df = read_table(path)
+    key = "source" if "source" in df.columns else "doc_id" if "doc_id" in df.columns else None
+    if key is None:
+        raise ValueError(f"{path}: a metadata table needs a 'source' or 'doc_id' column")
+    out = {}
+    for row in df.to_dict("records"):
+        k = str(row.pop(key))
+        out[Path(k).name if key == "source" else k] = {
+            c: v for c, v in row.items() if not (isinstance(v, float) and pd.isna(v))
+        }
+    return out
+
+
+def ingest_file(path: str | Path, overrides: dict | None = None) -> Ingested:
+    """Read, clean, describe and structure one file (raises ``ReadError``)."""
+    doc = clean(read_file(path))
+    if not doc.text.strip():
+        raise ReadError(path, "no report text left after removing web-page furniture")
+    meta = extract_meta(doc, overrides)
+    return Ingested(meta, structure(doc))
+
+
+def iter_ingested(paths: Iterable[str | Path],
+                  metadata: dict[str, dict] | None = None) -> Iterator[Ingested | ReadError]:
+    """Stream ``Ingested`` documents (or ``ReadError``s) for files, folders and globs."""
+    metadata = metadata or {}
+    for p in expand_paths(paths):
+        if isinstance(p, ReadError):
+            yield p
+            continue
+        try:
+            yield ingest_file(p, metadata.get(p.name))
+        except ReadError as err:
+            yield err
+        except (ValueError, UnicodeError, OSError) as err:  # defensive: never kill a batch
+            yield ReadError(p, f"failed to process ({type(err).__name__}: {err})")
+
+
+def ingest(paths: Iterable[str | Path] | str | Path,
+           granularity: Iterable[str] = GRANULARITIES,
+           metadata: dict[str, dict] | str | Path | None = None) -> IngestResult:
+    """Ingest reports into DataFrames (see the module docstring for the columns)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if isinstance(metadata, (str, Path)):
+        metadata = load_metadata_table(metadata)
+    granularity = tuple(granularity)
+    rows: list[dict] = []
+    docs: list[dict] = []
+    errors: list[ReadError] = []
+    for item in iter_ingested(paths, metadata):
+        if isinstance(item, ReadError):
+            errors.append(item)
+            continue
+        rows.extend(item.unit_rows(granularity))
+        docs.append(item.doc_row())
+    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    units["year"] = units["year"].astype("Int64")
+    documents = pd.DataFrame(docs, columns=[*Meta.__dataclass_fields__, "n_paragraphs", "n_items"])
+    documents["year"] = documents["year"].astype("Int64")
+    return IngestResult(units, documents, errors)

@@ -1,0 +1,77 @@
+"""Text that remembers where each character came from.
+
+Cleaning deletes furniture, pinyin and spaces and converts characters; researchers still need
+to find every unit in the file they read. ``MappedText`` carries, next to the text, an array
+``offsets`` (``len(text) + 1`` entries) that maps each position back to the source text.
+Edits are regex substitutions; a same-length replacement keeps the offsets untouched, so the
+common case (character conversion) costs nothing extra.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+@dataclass
+class MappedText:
+    text: str
+    offsets: np.ndarray  # int64, len(text) + 1; offsets[i] = source position of text[i]
+
+    @classmethod
+    def identity(cls, text: str, start: int = 0) -> MappedText:
+        return cls(text, np.arange(start, start + len(text) + 1, dtype=np.int64))
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Source ``[start, end)`` of the clean span ``[start, end)``."""
+        if end <= start:
+            s = int(self.offsets[start])
+            return s, s
+        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+
+    def sub(self, pattern: re.Pattern[str], repl: Replacement) -> MappedText:
+        """``re.sub`` that keeps the offset map: new characters map to the match start."""
+        pieces: list[str] = []
+        maps: list[np.ndarray] = []
+        pos = 0
+        changed_length = False
+        for m in pattern.finditer(self.text):
+            r = repl(m) if callable(repl) else m.expand(repl)
+            s, e = m.span()
+            if len(r) == e - s:
+                continue  # handled in the same-length pass below
+            changed_length = True
+            pieces.append(self.text[pos:s])
+            maps.append(self.offsets[pos:s])
+            pieces.append(r)
+            maps.append(np.full(len(r), self.offsets[s], dtype=np.int64))
+            pos = e
+        if changed_length:
+            pieces.append(self.text[pos:])
+            maps.append(self.offsets[pos:])
+            out = MappedText("".join(pieces), np.concatenate(maps))
+        else:
+            out = self
+        same = pattern.sub(lambda m: _same_length(m, repl), out.text)
+        return MappedText(same, out.offsets) if same is not out.text else out
+
+    def map_chars(self, fn: Callable[[str], str]) -> MappedText:
+        """Apply a character-for-character conversion (e.g. Traditional → Simplified).
+
+        When ``fn`` changes the length (a phrase conversion), lines are converted one by one
+        and a changed line maps every character to the line's start.
+        """
+        new = fn(self.text)
+        if len(new) == len(self.text):
+            return MappedText(new, self.offsets)
+        return self.sub(re.compile(r"[^\n]+"), lambda m: fn(m.group(0)))
+
+
+def _same_length(m: re.Match[str], repl: Replacement) -> str:
+    r = repl(m) if callable(repl) else m.expand(repl)
+    return r if len(r) == len(m.group(0)) else m.group(0)

@@ -1,0 +1,191 @@
+"""``Document`` → ``Unit``s: headings, section roles, paragraphs and items.
+
+A report is read line by line. The top lines before the first prose line are front matter
+(title, issuing body, dates). Numbered headings (一、 （一） 1. （1）) and short unnumbered
+heading lines open sections; a numbered line that goes on after its first sentence is both a
+heading and a paragraph (常见: "（一）深入贯彻…。制定…"). Paragraphs are split into items at
+inline enumerations (一是…二是…, 1.…2.…). Patterns live in ``nlp/data/structure.yaml``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from nlp.clean import Document
+
+_LINE_RE = re.compile(r"[^\n]+")
+_FIRST_SENTENCE_RE = re.compile(r"^.+?[。；！？]")
+
+
+@dataclass
+class StructureRules:
+    heading_levels: list[re.Pattern[str]]
+    unnumbered_max: int
+    sentence_end: re.Pattern[str]
+    not_heading: re.Pattern[str]
+    front_max: int
+    item_marker: re.Pattern[str]
+    min_items: int
+    role_patterns: dict[str, re.Pattern[str]]
+    role_max_level: int
+    default_role: str
+    closing: re.Pattern[str]
+
+
+@lru_cache(maxsize=4)
+def load_structure_rules(path: str | None = None) -> StructureRules:
+    if path is None:
+        text = resources.files("nlp.data").joinpath("structure.yaml").read_text("utf-8")
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    d = yaml.safe_load(text)
+    return StructureRules(
+        heading_levels=[re.compile(p) for p in d["heading_levels"]],
+        unnumbered_max=int(d["unnumbered_heading_max_chars"]),
+        sentence_end=re.compile(d["sentence_end"]),
+        not_heading=re.compile(d["not_heading"]),
+        front_max=int(d["front_max_chars"]),
+        item_marker=re.compile(d["item_marker"]),
+        min_items=int(d["min_items"]),
+        role_patterns={k: re.compile(v) for k, v in d["role_patterns"].items()},
+        role_max_level=int(d["role_max_level"]),
+        default_role=d["default_section_role"],
+        closing=re.compile(d["closing_pattern"]),
+    )
+
+
+@dataclass
+class Unit:
+    """One paragraph or item of a document; ``start``/``end`` index the source text."""
+
+    doc_id: str
+    unit_id: str
+    granularity: str  # 'paragraph' | 'item'
+    paragraph: int  # paragraph index within the document
+    item: int  # item index within its paragraph (0 for paragraph units)
+    section: str  # heading path, ' > '-joined
+    role: str
+    is_heading: bool
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Line:
+    text: str
+    start: int  # clean-text offsets
+    end: int
+    level: int = 0  # 0 = not a heading; 1.. = heading depth
+    title: str = ""
+    has_body: bool = True
+
+
+def _classify(line: _Line, rules: StructureRules) -> None:
+    t = line.text
+    for depth, pat in enumerate(rules.heading_levels, start=1):
+        if pat.match(t):
+            line.level = depth + 1
+            m = _FIRST_SENTENCE_RE.match(t)
+            if m and len(t) - m.end() > 4:
+                line.title = m.group(0).rstrip("。；！？")
+                line.has_body = True
+            else:
+                line.title = t.rstrip("。；！？：")
+                line.has_body = False
+            return
+    if (
+        len(t) <= rules.unnumbered_max
+        and not rules.sentence_end.search(t)
+        and not rules.not_heading.match(t)
+    ):
+        line.level = 1
+        line.title = t
+        line.has_body = False
+
+
+def _role_of(path: list[tuple[int, str]], rules: StructureRules) -> str:
+    for level, title in reversed(path):
+        if level > rules.role_max_level:
+            continue
+        for role, pat in rules.role_patterns.items():
+            if pat.search(title):
+                return role
+    return rules.default_role
+
+
+def _is_prose(t: str, rules: StructureRules) -> bool:
+    return len(t) > rules.front_max or bool(rules.sentence_end.search(t))
+
+
+def split_items(text: str, rules: StructureRules) -> list[tuple[int, int]]:
+    """Item spans of a paragraph: the lead before the first marker, then one per marker."""
+    starts = [m.start() for m in rules.item_marker.finditer(text)]
+    if len(starts) < rules.min_items:
+        return [(0, len(text))]
+    bounds = ([0] if starts[0] > 0 else []) + starts + [len(text)]
+    spans = [(a, b) for a, b in itertools.pairwise(bounds) if text[a:b].strip()]
+    return spans
+
+
+def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
+    """Split a cleaned document into paragraph and item units with headings and roles."""
+    rules = rules or load_structure_rules()
+    lines = [_Line(m.group(0).strip(), m.start(), m.end()) for m in _LINE_RE.finditer(doc.text)]
+    lines = [ln for ln in lines if ln.text]
+    # Front matter: short top lines before the first prose line or numbered heading.
+    n_front = 0
+    for ln in lines:
+        numbered = any(p.match(ln.text) for p in rules.heading_levels)
+        if numbered or _is_prose(ln.text, rules):
+            break
+        n_front += 1
+    if n_front == len(lines):  # a file of short lines only: nothing is front matter
+        n_front = 0
+    for ln in lines[n_front:]:
+        _classify(ln, rules)
+    # Closing: trailing unenumerated prose paragraphs that read like closing remarks.
+    closing_from = len(lines)
+    for i in range(len(lines) - 1, n_front, -1):
+        ln = lines[i]
+        if ln.level == 0 and not rules.item_marker.match(ln.text) and (
+            rules.closing.search(ln.text) or rules.not_heading.match(ln.text)
+        ):
+            closing_from = i
+        else:
+            break
+    units: list[Unit] = []
+    path: list[tuple[int, str]] = []
+    seen_heading = False
+    for p_idx, ln in enumerate(lines):
+        if p_idx < n_front:
+            role = "front_matter"
+        elif p_idx >= closing_from:
+            role = "closing"
+        else:
+            if ln.level:
+                path = [(lvl, t) for lvl, t in path if lvl < ln.level] + [(ln.level, ln.title)]
+                seen_heading = True
+            role = _role_of(path, rules) if seen_heading else "preamble"
+        section = " > ".join(t for _, t in path) if role not in ("front_matter",) else ""
+        s, e = doc.source_span(ln.start, ln.end)
+        base = dict(doc_id=doc.doc_id, section=section, role=role,
+                    is_heading=bool(ln.level) and not ln.has_body)
+        units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}", granularity="paragraph",
+                          paragraph=p_idx, item=0, text=ln.text, start=s, end=e, **base))
+        offset = ln.start + (len(doc.text[ln.start : ln.end]) - len(doc.text[ln.start : ln.end].lstrip()))
+        for i_idx, (a, b) in enumerate(split_items(ln.text, rules)):
+            piece = ln.text[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            s, e = doc.source_span(offset + a + lead, offset + a + lead + len(piece))
+            units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}.i{i_idx}", granularity="item",
+                              paragraph=p_idx, item=i_idx, text=piece, start=s, end=e, **base))
+    return units

@@ -1,0 +1,116 @@
+"""The five real seed reports: metadata, roles, items, and clean text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+EXPECTED = {
+    # file prefix: (year, body, region, level, pub_date)
+    "000": (2023, "高平市司法局", "高平市", "county", "2024-03-07"),
+    "001": (2020, "昌乐县人民政府", "昌乐县", "county", "2021-02-03"),
+    "002": (2023, "湖滨区司法局", "湖滨区", "county", ""),
+    "003": (2024, "鄂尔多斯市司法局", "鄂尔多斯市", "prefecture", ""),
+    "004": (2020, "开平市司法局", "开平市", "county", ""),
+}
+
+
+def _doc(seed_result, prefix):
+    docs = seed_result.documents
+    return docs[docs["doc_id"].str.startswith(prefix)].iloc[0]
+
+
+def _units(seed_result, prefix, granularity="paragraph"):
+    u = seed_result.units
+    return u[u["doc_id"].str.startswith(prefix) & (u["granularity"] == granularity)]
+
+
+def test_all_seeds_read(seed_result):
+    assert len(seed_result.documents) == 5
+    assert not seed_result.errors
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+def test_seed_metadata(seed_result, prefix):
+    year, body, region, level, pub = EXPECTED[prefix]
+    d = _doc(seed_result, prefix)
+    assert (d["year"], d["body"], d["region"], d["level"], d["pub_date"]) == (
+        year, body, region, level, pub)
+    assert d["doc_type"] == "fazhi_report"
+
+
+def test_inferred_fields_carry_warnings(seed_result):
+    d = _doc(seed_result, "003")
+    assert "inferred" in d["warnings"] and "opening sentence" in d["warnings"]
+    assert _doc(seed_result, "000")["warnings"] == ""
+
+
+def test_seed_004_traditional_pinyin_and_damage(seed_result):
+    d = _doc(seed_result, "004")
+    assert d["script"] == "traditional"
+    assert "unrepairable" in d["warnings"] and "六?" in d["warnings"]
+    text = "".join(_units(seed_result, "004")["text"])
+    assert "领导" in text and "領" not in text and "(lǐng)" not in text
+    assert not re.search(r"[āáǎàēéěèīíǐìōóǒòūúǔù]", text)
+
+
+def test_no_furniture_left(seed_result):
+    text = "\n".join(seed_result.units["text"])
+    for junk in ("当前位置", "索引号", "扫一扫在手机打开当前页", "相关图片", "相关附件",
+                 "发布机构", "内容概述", "Document"):
+        assert junk not in text
+
+
+def test_title_spacing_and_punctuation_normalized(seed_result):
+    front = _units(seed_result, "000")
+    assert "报告" in set(front[front["role"] == "front_matter"]["text"])
+    text = "\n".join(seed_result.units["text"])
+    assert "报    告" not in text
+    assert not re.search(r"[\u4e00-\u9fff],[\u4e00-\u9fff]", text)  # half-width comma gone
+
+
+@pytest.mark.parametrize("prefix,roles", [
+    ("000", {"front_matter", "preamble", "achievements", "problems", "plans"}),
+    ("001", {"front_matter", "preamble", "achievements", "problems", "plans"}),
+    ("002", {"front_matter", "preamble", "achievements", "problems", "plans"}),
+    ("003", {"preamble", "achievements", "closing"}),
+    ("004", {"preamble", "achievements", "problems", "plans"}),
+])
+def test_section_roles(seed_result, prefix, roles):
+    assert set(_units(seed_result, prefix)["role"]) == roles
+
+
+def test_problem_and_plan_sections_found_by_heading(seed_result):
+    u = _units(seed_result, "000")
+    probs = u[u["role"] == "problems"]
+    assert probs["section"].str.contains("差距和不足").all()
+    assert u[u["role"] == "plans"]["section"].str.contains("2024年").all()
+
+
+def test_unnumbered_heading_of_seed_002(seed_result):
+    u = _units(seed_result, "002")
+    row = u[u["text"] == "推进法治政府建设的主要举措和成效"].iloc[0]
+    assert row["is_heading"]
+    later = u[u["text"].str.startswith("（一）围绕法治政府建设")].iloc[0]
+    assert later["section"].startswith("推进法治政府建设的主要举措和成效 > （一）")
+
+
+def test_seed_003_items(seed_result):
+    paras = _units(seed_result, "003")
+    items = _units(seed_result, "003", "item")
+    assert len(paras) == 6
+    assert 18 <= len(items) <= 24
+    assert items["text"].str.match(r"^[二三四]是").sum() >= 8
+
+
+def test_spans_point_back_to_the_source(seed_result, seeds_dir):
+    for row in seed_result.units.itertuples():
+        src = (seeds_dir / row.source.split("/")[-1]).read_text("utf-8")
+        piece = src[row.start:row.end]
+        # the clean text is the source minus pinyin/furniture, converted; the first and last
+        # Chinese characters survive conversion in position.
+        assert piece, row.unit_id
+        if row.doc_id.startswith(("000", "001", "002", "003")):
+            assert piece[0] == row.text[0] or not row.text[0].isalnum()
+            assert piece[-1] in (row.text[-1], ",", ";", ":", ")", "(")

@@ -1,0 +1,87 @@
+"""Draw corpus paragraphs for hand labeling (how labels/corpus_*.jsonl were sampled).
+
+Most of a government work report is about the economy, so a purely random sample holds few
+rule-of-law paragraphs. The sample therefore mixes (a) for every domain, paragraphs that
+contain one of its cue words, spread over levels, regions and years (at most one paragraph
+per file and domain), and (b) random paragraphs from all files, which are mostly negatives.
+Cue words only *select candidates*; every label is given by a person reading the paragraph.
+
+Writes batches of ``{"path", "para", "sha", "text"}`` (text included, for the labelers) to a
+directory outside the repository: corpus text must not be committed.
+
+    python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nlp.corpus_refs import paragraph_hash, read_corpus_paragraphs
+from nlp.taxonomy import load_taxonomy
+
+PER_DOMAIN = {
+    "community_corrections": 170,
+    "legal_aid": 200,
+    "reconsideration_litigation": 170,
+    "public_legal_services": 170,
+    "enforcement_supervision": 170,
+    "legal_publicity": 170,
+    "mediation": 170,
+    "legality_review": 140,
+    "leadership_accountability": 140,
+    "administrative_reform": 110,
+}
+RANDOM = 430
+MIN_CHARS, MAX_CHARS = 12, 1200
+BATCHES = 6
+
+
+def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
+    rng = random.Random(seed)
+    taxonomy = load_taxonomy()
+    files = sorted(corpus.rglob("*.md"))
+    pools: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    everything: list[tuple[str, int, str]] = []
+    for f in files:
+        rel = f.relative_to(corpus).as_posix()
+        seen_domain: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        for i, p in enumerate(read_corpus_paragraphs(f)):
+            if not MIN_CHARS <= len(p) <= MAX_CHARS:
+                continue
+            everything.append((rel, i, p))
+            for d in taxonomy.domains:
+                if any(c in p for c in d.cues):
+                    seen_domain[d.code].append((rel, i, p))
+        for code, cands in seen_domain.items():
+            pools[code].append(rng.choice(cands))
+    chosen: dict[tuple[str, int], str] = {}
+    for code, n in PER_DOMAIN.items():
+        cands = pools[code]
+        rng.shuffle(cands)
+        for rel, i, p in cands[:n]:
+            chosen[(rel, i)] = p
+    for rel, i, p in rng.sample(everything, RANDOM):
+        chosen[(rel, i)] = p
+    items = [
+        {"path": rel, "para": i, "sha": paragraph_hash(p), "text": p}
+        for (rel, i), p in chosen.items()
+    ]
+    rng.shuffle(items)
+    out.mkdir(parents=True, exist_ok=True)
+    for b in range(BATCHES):
+        part = items[b::BATCHES]
+        with open(out / f"batch_{b}.jsonl", "w", encoding="utf-8") as fh:
+            for it in part:
+                fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+        print(f"batch_{b}: {len(part)} paragraphs, {sum(len(x['text']) for x in part)} chars")
+    print(f"total {len(items)} paragraphs from {len({x['path'] for x in items})} files")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
