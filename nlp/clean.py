@@ -182,3 +182,9 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
         fields=fields,
         warnings=warnings,
     )
+
+
+def clean_string(text: str, fmt: str = "txt") -> str:
+    """Clean a bare string (a labeled paragraph, a JSONL unit) exactly as a report's text."""
+    raw = RawDocument(source="<string>", doc_id="string", text=text, fmt=fmt)
+    return clean(raw).text.strip()

@@ -83,6 +83,208 @@ def ingest(
     raise typer.Exit(exit_status(len(result.documents), result.errors, strict))
 
 
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="Model directory (default: models/default).")]
+LabelsArg = Annotated[list[Path] | None, typer.Argument(
+    help="Label files: JSONL with text+labels, or corpus references (path, para, sha). "
+         "Default: the project's labels/*.jsonl.")]
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus root for reference labels.")]
+
+
+@app.command()
+def train(
+    labels: LabelsArg = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("models/default"),
+    corpus: CorpusOpt = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped by document).")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Retrain the domain tagger on labeled units; prints cross-validated metrics."""
+    from nlp.evaluate import side_by_side
+    from nlp.labels import LabelError
+    from nlp.train import train as run_train
+
+    try:
+        _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed)
+    except (LabelError, OSError) as err:
+        fail(str(err))
+    typer.echo(side_by_side(metrics).to_string())
+    typer.echo(f"model written to {out}")
+
+
+@app.command()
+def evaluate(
+    labels: LabelsArg = None,
+    model: ModelOpt = None,
+    corpus: CorpusOpt = None,
+    folds: Annotated[int, typer.Option(help="Folds (grouped by document).")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Cross-validated metrics of the model's settings on LABELS, beside the keyword baseline.
+
+    The model's hyper-parameters are taken from MODEL (it is re-fitted inside each fold, so the
+    numbers are never computed on training data).
+    """
+    from sklearn.base import clone
+
+    from nlp.evaluate import evaluate as run_eval
+    from nlp.evaluate import side_by_side
+    from nlp.keywords import KeywordTagger
+    from nlp.labels import LabelError, load_labels
+    from nlp.model_io import ModelError, load_model
+
+    try:
+        est = clone(load_model(model))
+        df = load_labels(labels, corpus)
+    except (LabelError, ModelError, OSError) as err:
+        fail(str(err))
+    metrics = run_eval({"model": est, "keywords": KeywordTagger()}, df, n_splits=folds, seed=seed)
+    if as_json:
+        typer.echo(metrics.round(4).to_json(orient="records", force_ascii=False))
+    else:
+        typer.echo(side_by_side(metrics).to_string())
+
+
+@app.command()
+def tag(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table: .jsonl, .csv or .parquet.")],
+    model: ModelOpt = None,
+    granularity: Annotated[str, typer.Option(help="'paragraph', 'item' or 'both' (reports only).")] = "both",
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+) -> None:
+    """Tag report files/folders, or a .jsonl of {"id", "text"} units, with work domains.
+
+    Every output row keeps the input's fields and adds `labels` (domain codes) and `scores`
+    (code -> probability).
+    """
+    import pandas as pd
+
+    from nlp.model_io import ModelError, load_model
+    from nlp.tagging import iter_tagged
+
+    try:
+        table_format(out)
+        tagger = load_model(model)
+    except (TableFormatError, ModelError) as err:
+        fail(str(err))
+    levels = ("paragraph", "item") if granularity == "both" else (granularity,)
+    errors: list[ReadError] = []
+    frames = []
+    for item in iter_tagged(tagger, paths, levels):
+        if isinstance(item, ReadError):
+            errors.append(item)
+            report_errors([item])
+        else:
+            frames.append(item)
+    if frames:
+        table = pd.concat(frames, ignore_index=True)
+        write_table(table, out)
+        typer.echo(f"tagged {len(table)} units; wrote {out}")
+    raise typer.Exit(exit_status(len(frames), errors, strict))
+
+
+def _tagged_units(paths: list[str], model: Path | None):
+    """Units with labels: a tagged table from `fazhi tag` is used as is; reports are ingested and tagged."""
+    from nlp.analysis import tag_units
+    from nlp.ingest import ingest as run_ingest
+    from nlp.model_io import ModelError, load_model
+    from nlp.tables import read_table
+
+    if len(paths) == 1 and Path(paths[0]).suffix.lower() in (".csv", ".parquet", ".jsonl") and Path(paths[0]).is_file():
+        try:
+            table = read_table(paths[0])
+        except (ValueError, OSError) as err:
+            fail(f"{paths[0]}: cannot read table ({err})")
+        if "labels" in table.columns and "text" in table.columns:
+            return table, []
+        fail(f"{paths[0]}: a table input needs 'text' and 'labels' columns (the output of `fazhi tag`)")
+    res = run_ingest(paths)
+    report_errors(res.errors)
+    if res.documents.empty:
+        fail("no file could be read", 1)
+    try:
+        return tag_units(res.units, load_model(model)), res.errors
+    except ModelError as err:
+        fail(str(err))
+
+
+@app.command()
+def trends(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    model: ModelOpt = None,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Extra grouping besides year: region, level, "
+                                                 "province, doc_type (repeatable).")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Domain shares per year (units and characters) with bootstrap intervals, plus plots.
+
+    PATHS are reports (ingested and tagged) or one tagged table written by `fazhi tag`.
+    Writes domain_by_year.csv (a `year` column, one column per domain code, n_docs, n_units),
+    domain_shares.csv (long, with intervals) and PNG plots.
+    """
+    from nlp.analysis import run_trends
+
+    units, _ = _tagged_units(paths, model)
+    res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed)
+    typer.echo(res.tables["domain_by_year"].round(3).to_string(index=False))
+    typer.echo(f"wrote {', '.join(str(p) for p in res.files.values())}")
+
+
+@app.command()
+def topics(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    k: Annotated[str, typer.Option("--k", help="Number of topics, or 'auto' (chosen by c_v coherence).")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed (same inputs + seed = same topics).")] = 0,
+    model: ModelOpt = None,
+    passes: Annotated[int, typer.Option(help="LDA passes over the corpus.")] = 5,
+) -> None:
+    """Fit an LDA topic model; write topics.csv, topic_by_year.csv, summary.json and more.
+
+    Topics are related to the work domains through the tagger's labels of their units
+    (topic_domains.csv), so a topic reads as "mostly mediation", not only as a word list.
+    """
+    from nlp.analysis import run_topics
+
+    if k != "auto" and not k.isdigit():
+        fail(f"--k must be a whole number or 'auto', not {k!r}")
+    units, _ = _tagged_units(paths, model)
+    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes)
+    s = res.summary
+    typer.echo(f"k = {s['k']}, c_v = {s['coherence']['c_v']:.3f}, NPMI = {s['coherence']['c_npmi']:.3f}")
+    words = res.tables["topics"]
+    for t, grp in words.groupby("topic"):
+        typer.echo(f"topic {t}: {' '.join(grp.sort_values('rank')['word'].head(10))}")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def analyze(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    model: ModelOpt = None,
+    k: Annotated[str, typer.Option("--k", help="Number of topics, or 'auto'.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Ingest, tag, trends and topics in one go, ending in a self-contained HTML report."""
+    from nlp.analysis import run_analyze
+    from nlp.model_io import ModelError
+
+    if k != "auto" and not k.isdigit():
+        fail(f"--k must be a whole number or 'auto', not {k!r}")
+    try:
+        res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed)
+    except ModelError as err:
+        fail(str(err))
+    report_errors(errors)
+    if "report" not in res.files:
+        fail("no file could be read", 1)
+    typer.echo(f"report: {res.files['report']}")
+
+
 def main() -> None:
     try:
         app()

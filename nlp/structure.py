@@ -138,8 +138,12 @@ def split_items(text: str, rules: StructureRules) -> list[tuple[int, int]]:
 def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
     """Split a cleaned document into paragraph and item units with headings and roles."""
     rules = rules or load_structure_rules()
-    lines = [_Line(m.group(0).strip(), m.start(), m.end()) for m in _LINE_RE.finditer(doc.text)]
-    lines = [ln for ln in lines if ln.text]
+    lines = []
+    for m in _LINE_RE.finditer(doc.text):
+        text = m.group(0).strip()
+        if text:
+            start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            lines.append(_Line(text, start, start + len(text)))
     # Front matter: short top lines before the first prose line or numbered heading.
     n_front = 0
     for ln in lines:
@@ -180,12 +184,11 @@ def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
                     is_heading=bool(ln.level) and not ln.has_body)
         units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}", granularity="paragraph",
                           paragraph=p_idx, item=0, text=ln.text, start=s, end=e, **base))
-        offset = ln.start + (len(doc.text[ln.start : ln.end]) - len(doc.text[ln.start : ln.end].lstrip()))
         for i_idx, (a, b) in enumerate(split_items(ln.text, rules)):
             piece = ln.text[a:b]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip()
-            s, e = doc.source_span(offset + a + lead, offset + a + lead + len(piece))
+            s, e = doc.source_span(ln.start + a + lead, ln.start + a + lead + len(piece))
             units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}.i{i_idx}", granularity="item",
                               paragraph=p_idx, item=i_idx, text=piece, start=s, end=e, **base))
     return units

@@ -1,0 +1,53 @@
+"""Unit texts → sparse features: word n-gram TF-IDF, character n-gram TF-IDF, domain cues.
+
+Word n-grams carry the domain vocabulary the segmenter knows (user dictionary included);
+character n-grams catch what segmentation splits or misses (new coinages, OCR noise); cue
+counts give each domain's taxonomy cues (``nlp/data/taxonomy.yaml``) a direct feature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from nlp.taxonomy import load_taxonomy
+from nlp.tokenize import Tokenizer
+
+
+class CueCounter(BaseEstimator, TransformerMixin):
+    """log(1 + number of a domain's cue words in the text), one column per domain."""
+
+    def __init__(self, taxonomy_path: str | None = None) -> None:
+        self.taxonomy_path = taxonomy_path
+
+    def fit(self, X, y=None):
+        tax = load_taxonomy(self.taxonomy_path)
+        self.codes_ = tax.codes
+        self.cues_ = [tuple(d.cues) for d in tax.domains]
+        return self
+
+    def transform(self, X):
+        rows = [[sum(text.count(c) for c in cues) for cues in self.cues_] for text in X]
+        return sparse.csr_matrix(np.log1p(np.asarray(rows, dtype=np.float64)))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"cue:{c}" for c in self.codes_], dtype=object)
+
+
+def make_features(word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
+                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000) -> FeatureUnion:
+    """The default feature union (a scikit-learn transformer)."""
+    parts: list[tuple[str, object]] = [
+        ("word", TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), token_pattern=None, lowercase=False,
+                                 ngram_range=word_ngrams, min_df=min_df, sublinear_tf=True,
+                                 max_features=max_features, dtype=np.float32)),
+    ]
+    if char_ngrams:
+        parts.append(("char", TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
+                                              sublinear_tf=True, max_features=max_features, dtype=np.float32)))
+    if cues:
+        parts.append(("cues", CueCounter()))
+    return FeatureUnion(parts)

@@ -1,0 +1,71 @@
+"""PNG plots of domain and topic trends (matplotlib, headless ``Agg`` canvas).
+
+Figures are built with ``matplotlib.figure.Figure`` on a ``FigureCanvasAgg`` rather than
+through pyplot: no GUI backend is ever touched, the caller's global backend is left alone and
+no figure registry has to be cleaned up.
+
+Legends use domain codes and ``topic_i`` labels, not Chinese names: a CJK font is often
+missing on servers and CI machines, and matplotlib would draw empty boxes. Files are written
+atomically (temporary file in the target folder, then ``os.replace``) so an interrupted run
+never leaves a truncated PNG that looks valid.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+
+def _save_atomic(fig: Figure, path: str | Path) -> Path:
+    """Save ``fig`` as PNG to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _lines(df: pd.DataFrame, columns: Sequence[str], x: str, title: str, ylabel: str, path: str | Path) -> Path:
+    fig = Figure(figsize=(9, 5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    data = df.sort_values(x)
+    for col in columns:
+        ax.plot(data[x].astype(float), data[col].astype(float), marker="o", markersize=3, label=str(col))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2019.25
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return _save_atomic(fig, path)
+
+
+def plot_domain_trends(wide_df: pd.DataFrame, codes: Sequence[str], path: str | Path) -> Path:
+    """One line per domain over years, from ``nlp.trends.domain_by_year`` output; returns ``path``."""
+    missing = [c for c in [*codes, "year"] if c not in wide_df.columns]
+    if missing:
+        raise KeyError(f"columns missing from the domain table: {missing}")
+    measure = wide_df.attrs.get("measure", "share")
+    return _lines(wide_df, list(codes), "year", "Domain emphasis by year", measure, path)
+
+
+def plot_topic_prevalence(df: pd.DataFrame, path: str | Path) -> Path:
+    """One line per topic (``topic_*`` columns) over ``year``, from ``nlp.topics.topic_prevalence``."""
+    topics = [c for c in df.columns if str(c).startswith("topic_")]
+    if "year" not in df.columns or not topics:
+        raise KeyError("expected a 'year' column and topic_* columns")
+    return _lines(df, topics, "year", "Topic prevalence by year", "mean topic weight", path)

@@ -1,0 +1,150 @@
+"""The domain tagger: a multi-label scikit-learn estimator over ``nlp.features``.
+
+One logistic regression per domain (one-vs-rest) on word + character n-gram TF-IDF and cue
+counts. Per-domain decision thresholds are chosen on out-of-fold probabilities (grouped by
+document when groups are given) to maximise each domain's F1, because the domains' base
+rates differ by an order of magnitude and one global 0.5 cut serves none of them well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold
+
+from nlp.features import make_features
+from nlp.taxonomy import load_taxonomy
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+
+
+def to_matrix(y, codes: list[str]) -> np.ndarray:
+    """Label lists (or an already multi-hot matrix) → int8 matrix in ``codes`` order."""
+    if isinstance(y, np.ndarray) and y.ndim == 2:
+        return y.astype(np.int8)
+    index = {c: i for i, c in enumerate(codes)}
+    out = np.zeros((len(y), len(codes)), dtype=np.int8)
+    for r, labels in enumerate(y):
+        for c in labels:
+            out[r, index[c]] = 1
+    return out
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The grid threshold with the best F1 (ties → the lower threshold)."""
+    best, best_f1 = 0.5, -1.0
+    for t in THRESHOLD_GRID:
+        pred = p >= t
+        tp = np.sum(pred & (y == 1))
+        denom = pred.sum() + y.sum()
+        f1 = 2 * tp / denom if denom else 0.0
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(t), f1
+    return best
+
+
+class DomainTagger(BaseEstimator, ClassifierMixin):
+    """Multi-label work-domain tagger.
+
+    Parameters:
+        C: inverse regularisation of each logistic regression.
+        word_ngrams, char_ngrams, min_df, cues: feature settings (see ``make_features``).
+        threshold_folds: folds for out-of-fold threshold selection (0 → all thresholds 0.5).
+        random_state: seeds fold shuffling and the solver.
+        taxonomy_path: a taxonomy YAML (None → the packaged one).
+    """
+
+    def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
+                 char_ngrams: tuple[int, int] | None = (2, 3), min_df: int = 2, cues: bool = True,
+                 threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None) -> None:
+        self.C = C
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.cues = cues
+        self.threshold_folds = threshold_folds
+        self.random_state = random_state
+        self.taxonomy_path = taxonomy_path
+
+    def _base(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
+                                  random_state=self.random_state)
+
+    def _fit_heads(self, Xf, Y: np.ndarray) -> list:
+        heads = []
+        for j in range(Y.shape[1]):
+            if Y[:, j].min() == Y[:, j].max():  # a domain absent (or everywhere) in this data
+                heads.append(float(Y[0, j]) if len(Y) else 0.0)
+            else:
+                head = clone(self._base()).fit(Xf, Y[:, j])
+                # stored as float32 in model files: round now so a loaded model predicts identically
+                head.coef_ = head.coef_.astype(np.float32).astype(np.float64)
+                heads.append(head)
+        return heads
+
+    @staticmethod
+    def _proba(heads: list, Xf) -> np.ndarray:
+        cols = [h.predict_proba(Xf)[:, 1] if hasattr(h, "predict_proba") else np.full(Xf.shape[0], h)
+                for h in heads]
+        return np.column_stack(cols) if cols else np.zeros((Xf.shape[0], 0))
+
+    def fit(self, X, y, groups=None):
+        """Fit on texts ``X`` and label lists (or a multi-hot matrix) ``y``."""
+        tax = load_taxonomy(self.taxonomy_path)
+        self.classes_ = np.array(tax.codes)
+        self.taxonomy_version_ = tax.version
+        X = list(X)
+        Y = to_matrix(y, tax.codes)
+        self.features_ = make_features(self.word_ngrams, self.char_ngrams, self.min_df, self.cues).fit(X)
+        Xf = self.features_.transform(X)
+        self.estimators_ = self._fit_heads(Xf, Y)
+        self.thresholds_ = np.full(len(self.classes_), 0.5)
+        if self.threshold_folds and len(X) >= 2 * self.threshold_folds:
+            oof = np.zeros(Y.shape, dtype=np.float64)
+            if groups is not None and len(set(groups)) >= self.threshold_folds:
+                splits = GroupKFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(
+                    Xf, groups=np.asarray(groups))
+            else:
+                splits = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(Xf)
+            for tr, te in splits:
+                oof[te] = self._proba(self._fit_heads(Xf[tr], Y[tr]), Xf[te])
+            self.thresholds_ = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(Y.shape[1])])
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
+        return self._proba(self.estimators_, self.features_.transform(list(X)))
+
+    def predict(self, X) -> np.ndarray:
+        """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
+
+    def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
+        """Label lists and the probability matrix, for tables."""
+        proba = self.predict_proba(X)
+        hits = proba >= self.thresholds_
+        return [list(self.classes_[row]) for row in hits], proba
+
+    def explain(self, text: str, top: int = 6, domains: list[str] | None = None) -> dict[str, list[tuple[str, float]]]:
+        """The features that raised each domain's score most for ``text`` (term, contribution).
+
+        By default explains the domains the unit is tagged with.
+        """
+        xf = self.features_.transform([text]).tocsr()
+        names = self.features_.get_feature_names_out()
+        if domains is None:
+            labels, _ = self.predict_labels([text])
+            domains = labels[0]
+        out = {}
+        for code in domains:
+            head = self.estimators_[list(self.classes_).index(code)]
+            if not hasattr(head, "coef_"):
+                out[code] = []
+                continue
+            contrib = xf.multiply(head.coef_.ravel()).tocsr()
+            idx = contrib.indices[np.argsort(-contrib.data)][:top]
+            vals = np.asarray(contrib[0, idx].todense()).ravel()
+            out[code] = [(names[i].split("__", 1)[-1], round(float(v), 4)) for i, v in zip(idx, vals, strict=True)
+                         if v > 0]
+        return out

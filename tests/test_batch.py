@@ -1,0 +1,195 @@
+"""Batch tagging (nlp.batch) and Dask tagging (nlp.dask_tag) agree with tag_frame, survive bad
+files and interruptions, and write every table format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp import batch
+from nlp.batch import TAG_COLUMNS, done_path, partial_path, tag_batch
+from nlp.tables import read_table
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    from nlp.labels import load_label_file
+    from nlp.model_io import save_model
+    from nlp.tagger import DomainTagger
+
+    df = load_label_file(ROOT / "labels" / "seeds.jsonl")
+    model = DomainTagger(threshold_folds=2).fit(df["text"], df["labels"])
+    return save_model(model, tmp_path_factory.mktemp("model"), {})
+
+
+@pytest.fixture(scope="session")
+def expected(tiny_model_dir, seed_result) -> pd.DataFrame:
+    from nlp.model_io import load_model
+    from nlp.tagging import tag_frame
+
+    return _canon(tag_frame(load_model(tiny_model_dir), seed_result.units))
+
+
+@pytest.fixture()
+def seed_copy(tmp_path) -> Path:
+    d = tmp_path / "reports"
+    shutil.copytree(SEEDS, d)
+    return d
+
+
+def _canon(df: pd.DataFrame) -> pd.DataFrame:
+    out = df[["unit_id", "source", "text", "labels", "scores"]].copy()
+    out["source"] = out["source"].map(lambda s: Path(s).name)
+    out["labels"] = out["labels"].map(lambda ls: [str(c) for c in ls])
+    out["scores"] = out["scores"].map(lambda d: {k: round(float(v), 4) for k, v in d.items()})
+    return out.sort_values("unit_id").reset_index(drop=True)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    return pd.DataFrame(rows, columns=TAG_COLUMNS)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
+    out = tmp_path / "tags.jsonl"
+    errors = []
+    report = tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=jobs, on_error=errors.append)
+    assert errors == [] and report.n_files_failed == 0
+    assert report.n_files_ok == 5 and report.n_units == len(expected)
+    got = _read_jsonl(out)
+    assert list(got.columns) == TAG_COLUMNS
+    assert got["unit_id"].is_unique
+    pd.testing.assert_frame_equal(_canon(got), expected)
+    assert not partial_path(out).exists() and not done_path(out).exists()
+
+
+def test_bad_file_is_reported_and_batch_goes_on(tiny_model_dir, expected, seed_copy, tmp_path, capsys):
+    (seed_copy / "broken.txt").write_bytes(b"\x00\x01\x02 binary \x00" * 50)
+    (seed_copy / "empty.md").write_bytes(b"")
+    out = tmp_path / "tags.jsonl"
+    report = tag_batch([seed_copy, tmp_path / "missing.txt"], out, model_dir=tiny_model_dir, jobs=2)
+    assert report.n_files_ok == 5 and report.n_files_failed == 3
+    assert sorted(Path(e.path).name for e in report.errors) == ["broken.txt", "empty.md", "missing.txt"]
+    err_lines = capsys.readouterr().err.strip().splitlines()
+    assert len(err_lines) == 3 and all(ln.startswith("fazhi: skipped ") for ln in err_lines)
+    assert len(_read_jsonl(out)) == len(expected)
+
+
+def _counting_ingest(monkeypatch, fail_on: int | None = None) -> list[str]:
+    calls: list[str] = []
+    real = batch.ingest_file
+
+    def fake(path, *a, **kw):
+        calls.append(Path(path).name)
+        if fail_on is not None and len(calls) == fail_on:
+            raise KeyboardInterrupt
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(batch, "ingest_file", fake)
+    return calls
+
+
+def test_resume_from_partial_only(tiny_model_dir, expected, seed_copy, tmp_path, monkeypatch):
+    files = sorted(seed_copy.iterdir())
+    out = tmp_path / "tags.jsonl"
+    # An interrupted run: the first file's rows in the partial, then a torn line of the second.
+    tag_batch(files[:2], tmp_path / "two.jsonl", model_dir=tiny_model_dir, jobs=1)
+    lines = (tmp_path / "two.jsonl").read_text("utf-8").splitlines(keepends=True)
+    n_first = sum(json.loads(ln)["source"] == str(files[0]) for ln in lines)
+    partial_path(out).write_text("".join(lines[:n_first]) + lines[n_first][:300], "utf-8")
+    calls = _counting_ingest(monkeypatch)
+    report = tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True)
+    assert files[0].name not in calls and sorted(calls) == sorted(f.name for f in files[1:])
+    assert report.n_files_skipped_resumed == 1 and report.n_files_ok == 4
+    got = _read_jsonl(out)
+    assert got["unit_id"].is_unique and len(got) == len(expected) == report.n_units
+    pd.testing.assert_frame_equal(_canon(got), expected)
+
+
+def test_resume_drops_a_torn_file(tiny_model_dir, expected, seed_copy, tmp_path, monkeypatch):
+    files = sorted(seed_copy.iterdir())
+    out = tmp_path / "tags.jsonl"
+    tag_batch([files[0]], tmp_path / "first.jsonl", model_dir=tiny_model_dir, jobs=1)
+    text = (tmp_path / "first.jsonl").read_text("utf-8")
+    partial_path(out).write_text(text[: len(text) - 40], "utf-8")  # its last line is torn
+    calls = _counting_ingest(monkeypatch)
+    report = tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True)
+    assert sorted(calls) == sorted(f.name for f in files) and report.n_files_skipped_resumed == 0
+    pd.testing.assert_frame_equal(_canon(_read_jsonl(out)), expected)
+
+
+def test_interrupt_then_resume(tiny_model_dir, expected, seed_copy, tmp_path, monkeypatch):
+    out = tmp_path / "tags.parquet"
+    calls = _counting_ingest(monkeypatch, fail_on=3)
+    with pytest.raises(KeyboardInterrupt):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1)
+    assert not out.exists()
+    lines = partial_path(out).read_text("utf-8").splitlines()
+    assert lines and all(json.loads(ln)["unit_id"] for ln in lines)  # only complete lines
+    finished = calls[:2]
+    assert {Path(r["source"]).name for r in map(json.loads, lines)} == set(finished)
+
+    calls = _counting_ingest(monkeypatch)
+    report = tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True)
+    assert not set(calls) & set(finished) and len(calls) == 3
+    assert report.n_files_skipped_resumed == 2 and report.n_units == len(expected)
+    got = read_table(out)
+    assert got["unit_id"].is_unique
+    pd.testing.assert_frame_equal(_canon(got), expected)
+    assert not partial_path(out).exists() and not done_path(out).exists()
+
+
+def test_resume_refuses_other_settings(tiny_model_dir, seed_copy, tmp_path, monkeypatch):
+    out = tmp_path / "tags.jsonl"
+    _counting_ingest(monkeypatch, fail_on=2)
+    with pytest.raises(KeyboardInterrupt):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1)
+    with pytest.raises(ValueError, match="other settings"):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True, granularity=("item",))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_output_formats(suffix, tiny_model_dir, expected, tmp_path):
+    out = tmp_path / f"tags{suffix}"
+    report = tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=1)
+    got = read_table(out)
+    assert list(got.columns) == TAG_COLUMNS and len(got) == report.n_units == len(expected)
+    if suffix == ".csv":
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+        got["labels"] = got["labels"].map(json.loads)
+        got["scores"] = got["scores"].map(json.loads)
+        got["text"] = got["text"].fillna("")
+    if suffix == ".parquet":
+        got["labels"] = got["labels"].map(list)
+        assert str(got["year"].dtype) in ("int64", "Int64")
+    pd.testing.assert_frame_equal(_canon(got), expected)
+
+
+def test_granularity_item_only(tiny_model_dir, expected, tmp_path):
+    out = tmp_path / "items.jsonl"
+    tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=1, granularity=("item",))
+    got = _read_jsonl(out)
+    assert set(got["granularity"]) == {"item"}
+    assert len(got) == expected["unit_id"].str.contains(r"\.i\d+$").sum()
+
+
+def test_dask_local_cluster_matches_tag_frame(tiny_model_dir, expected, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from nlp.dask_tag import tag_with_dask
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        parts = tag_with_dask([SEEDS], tmp_path / "parts", model_dir=tiny_model_dir, scheduler=client,
+                              npartitions=3)
+    assert len(parts) == 3 and all(p.name.startswith("part-") for p in parts)
+    got = pd.concat([_read_jsonl(p) for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(_canon(got), expected)
+    assert not list((tmp_path / "parts").glob(".*.tmp"))

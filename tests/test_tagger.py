@@ -1,0 +1,146 @@
+"""The tagger estimator, the keyword baseline, model files and the tag/train/evaluate commands.
+
+These tests train small models on the seed labels (which ship with the repo), so they do not
+need the shared corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from nlp.evaluate import cross_val_predict_grouped, metrics_table
+from nlp.keywords import KeywordTagger
+from nlp.labels import LabelError, load_label_file
+from nlp.model_io import ModelError, load_model, save_model
+from nlp.tagger import DomainTagger, best_threshold, to_matrix
+from nlp.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_LABELS = ROOT / "labels" / "seeds.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_labels():
+    return load_label_file(SEED_LABELS)
+
+
+@pytest.fixture(scope="module")
+def small_model(seed_labels):
+    return DomainTagger(threshold_folds=3, C=4.0).fit(list(seed_labels["text"]), list(seed_labels["labels"]),
+                                                      groups=seed_labels["group"].to_numpy())
+
+
+def test_estimator_contract(small_model, seed_labels):
+    assert DomainTagger().get_params()["C"] == 8.0
+    assert list(small_model.classes_) == load_taxonomy().codes
+    P = small_model.predict_proba(["深化人民调解，化解矛盾纠纷1200件"])
+    assert P.shape == (1, 10) and ((P >= 0) & (P <= 1)).all()
+    pipe = Pipeline([("tagger", clone(small_model))])
+    assert pipe.get_params()["tagger__C"] == 4.0
+
+
+def test_deterministic(seed_labels):
+    X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
+    a = DomainTagger(threshold_folds=3, random_state=3).fit(X, y, groups=g)
+    b = DomainTagger(threshold_folds=3, random_state=3).fit(X, y, groups=g)
+    np.testing.assert_array_equal(a.predict_proba(X[:20]), b.predict_proba(X[:20]))
+    np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
+
+
+def test_tags_obvious_units(small_model):
+    labels, _ = small_model.predict_labels(["全年受理法律援助案件405件，值班律师提供法律帮助",
+                                            "开展宪法宣传周和民法典普法宣传活动，落实谁执法谁普法责任制"])
+    assert "legal_aid" in labels[0]
+    assert "legal_publicity" in labels[1]
+
+
+def test_explanations_name_terms(small_model):
+    ex = small_model.explain("全年受理法律援助案件405件", domains=["legal_aid"])
+    terms = [t for t, _ in ex["legal_aid"]]
+    assert terms and any("援助" in t for t in terms)
+
+
+def test_threshold_choice():
+    y = np.array([0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.3, 0.35, 0.6, 0.9])
+    assert 0.3 < best_threshold(y, p) <= 0.35
+
+
+def test_keyword_baseline_and_grouped_cv(seed_labels):
+    codes = load_taxonomy().codes
+    Y = to_matrix(list(seed_labels["labels"]), codes)
+    P = cross_val_predict_grouped(KeywordTagger(), list(seed_labels["text"]), Y,
+                                  seed_labels["group"].to_numpy(), n_splits=5)
+    table = metrics_table(Y, P, codes, list(load_taxonomy().core))
+    assert {"macro_core4", "macro_all", "micro"} <= set(table["domain"])
+    assert 0.3 < table.set_index("domain").loc["micro", "f1"] < 1.0
+
+
+def test_save_load_and_taxonomy_guard(tmp_path, small_model):
+    d = save_model(small_model, tmp_path / "m", {"data_hash": "x", "n_train": 1})
+    card = json.loads((d / "card.json").read_text())
+    for key in ("taxonomy_version", "data_hash", "libraries", "thresholds", "created"):
+        assert key in card
+    loaded = load_model(d)
+    X = ["深化人民调解", "行政复议案件"]
+    np.testing.assert_array_equal(loaded.predict_proba(X), small_model.predict_proba(X))
+    card["taxonomy_version"] = "1999.01-0"
+    (d / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="taxonomy version"):
+        load_model(d)
+
+
+def test_label_file_errors(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "调解", "labels": ["not_a_domain"]}\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="unknown domain"):
+        load_label_file(bad)
+    ref = tmp_path / "ref.jsonl"
+    ref.write_text('{"path": "x/2020.md", "para": 1, "sha": "abc", "labels": []}\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="missing"):
+        load_label_file(ref, corpus_root=tmp_path / "nowhere")
+    corpus = tmp_path / "corpus" / "x"
+    corpus.mkdir(parents=True)
+    (corpus / "2020.md").write_text("---\ntitle: t\n---\n第一段\n\n第二段\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="changed"):
+        load_label_file(ref, corpus_root=tmp_path / "corpus")
+
+
+def test_train_tag_evaluate_commands(tmp_path):
+    labels = tmp_path / "mine.jsonl"
+    rows = [json.loads(line) for line in SEED_LABELS.read_text("utf-8").splitlines()]
+    labels.write_text("".join(json.dumps({"text": r["text"], "labels": r["labels"], "group": r["source"]},
+                                         ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    model_dir = tmp_path / "model"
+    run = [sys.executable, "-m", "nlp.cli"]
+    p = subprocess.run(run + ["train", str(labels), "--out", str(model_dir), "--folds", "3"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "macro_core4" in p.stdout and (model_dir / "arrays.npz").exists()
+    units = tmp_path / "units.jsonl"
+    units.write_text('{"id": "u1", "text": "全年办理法律援助案件300件", "extra": 7}\n'
+                     '{"id": "u2", "text": "加强人民调解委员会建设"}\n', encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    p = subprocess.run(run + ["tag", str(units), str(ROOT / "seeds" / "002_537287280db083c9.txt"),
+                              "--out", str(out), "--model", str(model_dir)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    first = rows[0]
+    assert first["id"] == "u1" and first["extra"] == 7 and isinstance(first["labels"], list)
+    assert set(first["scores"]) == set(load_taxonomy().codes)
+    assert any(r.get("granularity") == "item" for r in rows)
+    p = subprocess.run(run + ["evaluate", str(labels), "--model", str(model_dir), "--folds", "3", "--json"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert {r["model"] for r in json.loads(p.stdout)} == {"model", "keywords"}
+    p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(tmp_path / "nope")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "card.json missing" in p.stderr and "Traceback" not in p.stderr

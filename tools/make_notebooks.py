@@ -1,0 +1,104 @@
+"""Write the research notebooks (run once by a maintainer; the .ipynb files are committed).
+
+Keeping their source here keeps them reviewable as code; `make test` executes them (nbmake).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat as nbf
+
+SETUP = '''from pathlib import Path
+import os
+ROOT = Path.cwd().resolve()
+while not (ROOT / "seeds").is_dir() and ROOT != ROOT.parent:
+    ROOT = ROOT.parent
+OUT = ROOT / "out" / "notebooks"
+OUT.mkdir(parents=True, exist_ok=True)'''
+
+
+def nb(cells: list[tuple[str, str]]) -> nbf.NotebookNode:
+    book = nbf.v4.new_notebook()
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
+                  for kind, src in cells]
+    return book
+
+
+QUICKSTART = nb([
+    ("md", "# fazhi quickstart: the five seed reports\n\nRead, clean and structure the seeds, look at "
+           "their metadata, tag every unit with work domains, and see why a unit got its tags."),
+    ("code", SETUP),
+    ("code", "from nlp.ingest import ingest\nres = ingest(ROOT / 'seeds')\n"
+             "res.documents[['doc_id', 'year', 'body', 'region', 'level', 'script', 'warnings']]"),
+    ("md", "Units come at two granularities: paragraphs and items (a paragraph split at 一是…二是…)."),
+    ("code", "res.units.groupby(['granularity', 'role']).size().unstack(fill_value=0)"),
+    ("code", "items = res.units[res.units.granularity == 'item']\n"
+             "items[['unit_id', 'role', 'section', 'text']].head(10)"),
+    ("md", "## Tagging with the shipped model"),
+    ("code", "from nlp.model_io import load_model\nfrom nlp.tagging import tag_frame\n"
+             "model = load_model()\ntagged = tag_frame(model, items)\n"
+             "tagged[['unit_id', 'labels', 'text']].head(10)"),
+    ("code", "from collections import Counter\nCounter(c for ls in tagged['labels'] for c in ls).most_common()"),
+    ("md", "Why did a unit get its tags? The terms that raised each domain's score:"),
+    ("code", "text = tagged[tagged['labels'].map(len) > 0].iloc[0]['text']\nprint(text[:120])\n"
+             "model.explain(text)"),
+    ("code", "assert len(res.documents) == 5 and tagged['labels'].map(len).sum() > 0"),
+])
+
+RETRAIN = nb([
+    ("md", "# Retraining the tagger on your own labels\n\nLabels are JSONL lines with `text` and `labels` "
+           "(domain codes); an optional `group` (the document) keeps a document's units on one side of "
+           "every cross-validation split. Here we use the seed labels that ship with the project."),
+    ("code", SETUP),
+    ("code", "import json\nrows = [json.loads(l) for l in (ROOT / 'labels' / 'seeds.jsonl').read_text('utf-8').splitlines()]\n"
+             "mine = OUT / 'my_labels.jsonl'\n"
+             "mine.write_text(''.join(json.dumps({'text': r['text'], 'labels': r['labels'], 'group': r['source']},"
+             " ensure_ascii=False) + '\\n' for r in rows), encoding='utf-8')\nlen(rows)"),
+    ("md", "Cross-validated metrics (grouped by document), the model beside the keyword-rule baseline:"),
+    ("code", "from nlp.evaluate import evaluate, side_by_side\nfrom nlp.keywords import KeywordTagger\n"
+             "from nlp.labels import load_labels\nfrom nlp.tagger import DomainTagger\n"
+             "labels = load_labels([mine])\n"
+             "metrics = evaluate({'model': DomainTagger(threshold_folds=3), 'keywords': KeywordTagger()}, labels, n_splits=5)\n"
+             "side_by_side(metrics)"),
+    ("md", "Train on everything and save with a model card (taxonomy version, data hash, metrics):"),
+    ("code", "from nlp.train import train\nmodel, _ = train([mine], OUT / 'my_model', n_splits=5)\n"
+             "print((OUT / 'my_model' / 'MODEL_CARD.md').read_text('utf-8')[:800])"),
+    ("code", "from nlp.model_io import load_model\nm = load_model(OUT / 'my_model')\n"
+             "m.predict_labels(['全年办理法律援助案件300件，值班律师提供法律帮助'])[0]"),
+])
+
+TRENDS = nb([
+    ("md", "# Emphasis over the years\n\nDomain shares per year with bootstrap intervals, and topics over "
+           "time. On the real corpus (`../shared/corpus/gov-work-reports`) when it is present (a seeded "
+           "sample of `FAZHI_CORPUS_SAMPLE` files, default 400, keeps the notebook quick; set it to 0 for "
+           "every file), else on the seed reports."),
+    ("code", SETUP + "\nimport random\nCORPUS = ROOT.parent / 'shared' / 'corpus' / 'gov-work-reports'\n"
+             "n = int(os.environ.get('FAZHI_CORPUS_SAMPLE', '400'))\n"
+             "if CORPUS.is_dir():\n    files = sorted(CORPUS.rglob('*.md'))\n"
+             "    files = files if n == 0 else random.Random(0).sample(files, min(n, len(files)))\n"
+             "else:\n    files = [ROOT / 'seeds']\nlen(files), CORPUS.is_dir()"),
+    ("code", "from nlp.ingest import ingest\nfrom nlp.analysis import tag_units, run_trends, run_topics\n"
+             "res = ingest(files)\ntagged = tag_units(res.units)\nlen(res.documents), len(tagged)"),
+    ("code", "tr = run_trends(tagged, OUT / 'trends', n_boot=200)\n"
+             "core = ['year', 'enforcement_supervision', 'legal_publicity', 'mediation', 'legal_aid', 'n_docs']\n"
+             "tr.tables['domain_by_year'][core].round(3).tail(15)"),
+    ("code", "from IPython.display import Image\nImage(str(tr.files['plot_core']))"),
+    ("code", "tp = run_topics(tagged, OUT / 'topics', k='auto', seed=0, passes=3)\n"
+             "print(tp.summary['k'], tp.summary['coherence']['c_v'])\n"
+             "tp.tables['topics'].groupby('topic')['word'].apply(lambda s: ' '.join(s.head(8)))"),
+    ("code", "tp.tables.get('topic_dominant_domain')"),
+])
+
+
+def main() -> None:
+    out = Path(__file__).resolve().parents[1] / "notebooks"
+    for name, book in (("01_quickstart.ipynb", QUICKSTART), ("02_retrain_tagger.ipynb", RETRAIN),
+                       ("03_emphasis_over_years.ipynb", TRENDS)):
+        nbf.write(book, out / name)
+        print(out / name)
+
+
+if __name__ == "__main__":
+    main()
