@@ -18,10 +18,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fazhi ingest seeds --out out/units.csv
+	$(BIN)/fazhi analyze seeds --out out/analysis
 
 test: $(STAMP)
 	$(BIN)/ruff check nlp tests tools benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q tests --nbmake notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check nlp tests tools benchmarks

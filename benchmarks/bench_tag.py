@@ -58,7 +58,7 @@ def default_model(tmp: Path, model: str | None) -> tuple[str, str]:
 
     if model:
         return model, model
-    if (DEFAULT_MODEL_DIR / "card.json").is_file() and (DEFAULT_MODEL_DIR / "model.skops").is_file():
+    if (DEFAULT_MODEL_DIR / "card.json").is_file() and (DEFAULT_MODEL_DIR / "arrays.npz").is_file():
         return str(DEFAULT_MODEL_DIR), "models/default"
     from nlp.labels import load_label_file
     from nlp.model_io import save_model

@@ -118,8 +118,11 @@ def _furniture_fields(line: str, rules: CleaningRules) -> dict[str, str]:
 
 def detect_script(before: str, after: str) -> str:
     """'traditional', 'simplified' or 'mixed', from how many characters T→S changed."""
-    changed = sum(1 for a, b in zip(before, after, strict=False) if a != b)
-    cjk = sum(1 for ch in before if "\u4e00" <= ch <= "\u9fff") or 1
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    n = min(len(a), len(b))
+    changed = int(np.count_nonzero(a[:n] != b[:n])) + abs(len(a) - len(b))
+    cjk = int(np.count_nonzero((a >= 0x4E00) & (a <= 0x9FFF))) or 1
     ratio = changed / cjk
     if ratio > 0.08:
         return "traditional"

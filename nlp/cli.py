@@ -148,35 +148,73 @@ def evaluate(
 @app.command()
 def tag(
     paths: PathsArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output table: .jsonl, .csv or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table: .jsonl, .csv or .parquet "
+                                      "(with --scheduler: a folder of JSONL part files).")],
     model: ModelOpt = None,
     granularity: Annotated[str, typer.Option(help="'paragraph', 'item' or 'both' (reports only).")] = "both",
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run without redoing finished files.")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786), "
+                                                  "or 'processes'/'threads' for a local Dask run.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
 ) -> None:
-    """Tag report files/folders, or a .jsonl of {"id", "text"} units, with work domains.
+    """Tag report files/folders, or .jsonl tables of {"id", "text"} units, with work domains.
 
     Every output row keeps the input's fields and adds `labels` (domain codes) and `scores`
-    (code -> probability).
+    (code -> probability). Reports are processed in parallel and written incrementally; an
+    interrupted run (Ctrl-C) leaves a valid partial output that --resume continues.
     """
-    import pandas as pd
-
     from nlp.model_io import ModelError, load_model
-    from nlp.tagging import iter_tagged
 
+    levels = ("paragraph", "item") if granularity == "both" else (granularity,)
+    if any(g not in ("paragraph", "item") for g in levels):
+        fail(f"--granularity must be paragraph, item or both, not {granularity!r}")
+    unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
+    if unit_tables and len(unit_tables) != len(paths):
+        fail("give either report files/folders or .jsonl unit tables, not both in one run")
     try:
-        table_format(out)
-        tagger = load_model(model)
+        if scheduler is None:
+            table_format(out)
+        load_model(model)  # fail fast, with one line, before any worker starts
     except (TableFormatError, ModelError) as err:
         fail(str(err))
-    levels = ("paragraph", "item") if granularity == "both" else (granularity,)
-    errors: list[ReadError] = []
-    frames = []
-    for item in iter_tagged(tagger, paths, levels):
-        if isinstance(item, ReadError):
-            errors.append(item)
-            report_errors([item])
-        else:
-            frames.append(item)
+    if unit_tables:
+        _tag_unit_tables(unit_tables, out, model, strict)
+    if scheduler is not None:
+        from nlp.dask_tag import tag_with_dask
+
+        parts = tag_with_dask(paths, out, model, scheduler=scheduler, granularity=levels)
+        typer.echo(f"wrote {len(parts)} part files to {out}")
+        raise typer.Exit(0 if parts else 1)
+    from nlp.batch import tag_batch
+
+    try:
+        report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume)
+    except ValueError as err:
+        fail(str(err))
+    typer.echo(f"tagged {report.n_units} units of {report.n_files_ok} files in {report.seconds:.1f} s; wrote {out}"
+               + (f" ({report.n_files_skipped_resumed} files resumed)" if report.n_files_skipped_resumed else ""))
+    raise typer.Exit(exit_status(report.n_files_ok + report.n_files_skipped_resumed, report.errors, strict))
+
+
+def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool) -> None:
+    import pandas as pd
+
+    from nlp.clean import clean_string
+    from nlp.model_io import load_model
+    from nlp.tagging import read_units_jsonl, tag_frame
+
+    tagger = load_model(model)
+    frames, errors = [], []
+    for t in tables:
+        try:
+            units = read_units_jsonl(t)
+        except (ReadError, OSError) as err:
+            errors.append(err if isinstance(err, ReadError) else ReadError(t, str(err)))
+            continue
+        units["text"] = units["text"].map(clean_string)
+        frames.append(tag_frame(tagger, units))
+    report_errors(errors)
     if frames:
         table = pd.concat(frames, ignore_index=True)
         write_table(table, out)

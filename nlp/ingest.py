@@ -15,7 +15,7 @@ Document table columns: the fields of ``nlp.meta.Meta`` plus n_paragraphs, n_ite
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +43,9 @@ class Ingested:
     def unit_rows(self, granularity: Iterable[str] = GRANULARITIES) -> list[dict]:
         keep = set(granularity)
         shared = {k: getattr(self.meta, k) for k in DOC_META_IN_UNITS}
-        return [{**asdict(u), **shared} for u in self.units if u.granularity in keep]
+        # vars() is a shallow view of the dataclass (all fields are scalars): asdict() would
+        # deep-copy every row, which was a tenth of batch tagging time
+        return [{**vars(u), **shared} for u in self.units if u.granularity in keep]
 
     def doc_row(self) -> dict:
         row = self.meta.as_row()

@@ -2,8 +2,9 @@
 
 A model directory holds:
     config.json   estimator parameters, taxonomy version, domains, thresholds, feature settings
-    vocab.json    the vocabularies of the TF-IDF vectorizers (terms in column order)
-    arrays.npz    idf vectors, logistic-regression coefficients and intercepts (loaded with
+    vocab.json    the vocabularies of the word TF-IDF vectorizer (terms in column order)
+    arrays.npz    idf vectors, integer-coded character n-grams, logistic-regression
+                  coefficients and intercepts (loaded with
                   ``allow_pickle=False``, so a model file can never run code)
     card.json     the model card: training-data hash, label counts, cross-validated metrics,
                   library versions, date (and MODEL_CARD.md, the same for people)
@@ -55,7 +56,10 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     vocabs, arrays = {}, {}
     for name, vec in model.features_.transformer_list:
-        if hasattr(vec, "vocabulary_"):
+        if hasattr(vec, "vocab_codes_"):  # nlp.fast_ngrams.CharNgramTfidf: integer-coded n-grams
+            arrays[f"codes__{name}"] = vec.vocab_codes_
+            arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
+        elif hasattr(vec, "vocabulary_"):
             terms = [""] * len(vec.vocabulary_)
             for term, idx in vec.vocabulary_.items():
                 terms[idx] = term
@@ -160,6 +164,9 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     for name, part in feats.transformer_list:
         if name in vocabs:
             part.vocabulary_ = {t: i for i, t in enumerate(vocabs[name])}
+            part.idf_ = arrays[f"idf__{name}"]
+        elif f"codes__{name}" in arrays:
+            part.vocab_codes_ = arrays[f"codes__{name}"]
             part.idf_ = arrays[f"idf__{name}"]
         else:
             part.fit([])

@@ -40,6 +40,9 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs get the usual mode
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -58,7 +61,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
         if fmt == ".parquet":
             df.to_parquet(tmp, index=False)
         elif fmt == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+            _json_cells(df).to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             with open(tmp, "w", encoding="utf-8") as fh:
                 for rec in df.to_dict("records"):
@@ -75,13 +78,45 @@ def _json_default(o: object) -> object:
     return str(o)
 
 
+JSON_COLUMNS = ("labels", "scores")
+
+
+def _json_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts (labels, scores) as JSON text in CSV cells, not Python reprs."""
+    cols = [c for c in df.columns if df[c].map(lambda v: isinstance(v, (list, dict, tuple))).any()]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = out[c].map(lambda v: json.dumps(list(v) if isinstance(v, tuple) else v, ensure_ascii=False)
+                            if isinstance(v, (list, dict, tuple)) else v)
+    return out
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by the toolkit (JSON cells of CSV files are parsed back)."""
     fmt = table_format(path)
     if fmt == ".parquet":
-        return pd.read_parquet(path)
+        df = pd.read_parquet(path)
+        for c in JSON_COLUMNS:
+            if c in df.columns:
+                df[c] = df[c].map(_from_arrow)
+        return df
     if fmt == ".csv":
-        return pd.read_csv(path, encoding="utf-8-sig")
+        df = pd.read_csv(path, encoding="utf-8-sig")
+        for c in JSON_COLUMNS:
+            if c in df.columns:
+                df[c] = df[c].map(lambda v: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v)
+        return df
     return pd.read_json(path, lines=True, dtype=False)
+
+
+def _from_arrow(v: object) -> object:
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    if isinstance(v, dict):
+        return {k: x for k, x in v.items() if x is not None}
+    return v
 
 
 def sibling(path: str | Path, tag: str) -> Path:

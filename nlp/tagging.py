@@ -23,10 +23,17 @@ def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
         out["labels"] = pd.Series(dtype=object)
         out["scores"] = pd.Series(dtype=object)
         return out
-    labels, proba = model.predict_labels(list(out["text"].fillna("")))
+    # Each distinct text is scored once: a paragraph without enumeration is also its own item,
+    # so about half of a report's units repeat a text.
+    texts = out["text"].fillna("").tolist()
+    index: dict[str, int] = {}
+    for t in texts:
+        index.setdefault(t, len(index))
+    labels, proba = model.predict_labels(list(index))
     codes = list(model.classes_)
-    out["labels"] = labels
-    out["scores"] = [{c: round(float(p), 4) for c, p in zip(codes, row, strict=True)} for row in proba]
+    scores = [{c: round(float(p), 4) for c, p in zip(codes, row, strict=True)} for row in proba]
+    out["labels"] = [list(labels[index[t]]) for t in texts]
+    out["scores"] = [dict(scores[index[t]]) for t in texts]
     return out
 
 

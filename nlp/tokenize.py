@@ -72,6 +72,12 @@ def _segmenter(kind: str, user_dict: str | None):
     raise ValueError(f"unknown segmenter {kind!r} (use 'rjieba' or 'jieba')")
 
 
+@lru_cache(maxsize=8)
+def _keep_cache(stopwords: bool, stopwords_path: str | None, min_len: int) -> dict[str, bool]:
+    """Per-setting memo of keep/drop decisions: a corpus repeats a small vocabulary."""
+    return {}
+
+
 class Tokenizer:
     """Text → tokens. Callable, so it plugs into scikit-learn vectorizers as ``analyzer``.
 
@@ -96,11 +102,19 @@ class Tokenizer:
         return _segmenter(self.segmenter, self.user_dict)(text)
 
     def __call__(self, text: str) -> list[str]:
+        keep = _keep_cache(self.stopwords, self.stopwords_path, self.min_len)
+        out = []
+        for t in self.cut(text):
+            k = keep.get(t)
+            if k is None:
+                k = keep[t] = self._keep(t)
+            if k:
+                out.append(t)
+        return out
+
+    def _keep(self, token: str) -> bool:
         stop = load_stopwords(self.stopwords_path) if self.stopwords else frozenset()
-        return [
-            t for t in self.cut(text)
-            if len(t) >= self.min_len and t not in stop and _KEEP_TOKEN.search(t)
-        ]
+        return len(token) >= self.min_len and token not in stop and bool(_KEEP_TOKEN.search(token))
 
     def __repr__(self) -> str:
         return (f"Tokenizer(segmenter={self.segmenter!r}, user_dict={self.user_dict!r}, "

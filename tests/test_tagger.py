@@ -129,14 +129,24 @@ def test_train_tag_evaluate_commands(tmp_path):
     units.write_text('{"id": "u1", "text": "全年办理法律援助案件300件", "extra": 7}\n'
                      '{"id": "u2", "text": "加强人民调解委员会建设"}\n', encoding="utf-8")
     out = tmp_path / "tagged.jsonl"
-    p = subprocess.run(run + ["tag", str(units), str(ROOT / "seeds" / "002_537287280db083c9.txt"),
-                              "--out", str(out), "--model", str(model_dir)], capture_output=True, text=True)
+    p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(model_dir)],
+                       capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     first = rows[0]
     assert first["id"] == "u1" and first["extra"] == 7 and isinstance(first["labels"], list)
     assert set(first["scores"]) == set(load_taxonomy().codes)
-    assert any(r.get("granularity") == "item" for r in rows)
+    reports = tmp_path / "reports.csv"
+    p = subprocess.run(run + ["tag", str(ROOT / "seeds"), "--out", str(reports), "--model", str(model_dir),
+                              "--jobs", "1"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    from nlp.tables import read_table
+
+    tagged = read_table(reports)
+    assert set(tagged["granularity"]) == {"paragraph", "item"} and isinstance(tagged["labels"].iat[0], list)
+    p = subprocess.run(run + ["tag", str(units), str(ROOT / "seeds"), "--out", str(out)], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and "not both" in p.stderr
     p = subprocess.run(run + ["evaluate", str(labels), "--model", str(model_dir), "--folds", "3", "--json"],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
@@ -144,3 +154,17 @@ def test_train_tag_evaluate_commands(tmp_path):
     p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(tmp_path / "nope")],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "card.json missing" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_fast_char_ngrams_match_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.fast_ngrams import CharNgramTfidf
+
+    texts = [json.loads(line)["text"] for line in SEED_LABELS.read_text("utf-8").splitlines()] + ["a", "", "法 律  援助"]
+    ref = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True, lowercase=False).fit(texts)
+    fast = CharNgramTfidf((2, 3), min_df=2).fit(texts)
+    names = list(fast.get_feature_names_out())
+    assert sorted(names) == sorted(ref.get_feature_names_out())
+    perm = [ref.vocabulary_[t] for t in names]
+    np.testing.assert_allclose(fast.transform(texts).toarray(), ref.transform(texts)[:, perm].toarray(), atol=1e-6)

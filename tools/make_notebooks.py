@@ -72,10 +72,10 @@ RETRAIN = nb([
 TRENDS = nb([
     ("md", "# Emphasis over the years\n\nDomain shares per year with bootstrap intervals, and topics over "
            "time. On the real corpus (`../shared/corpus/gov-work-reports`) when it is present (a seeded "
-           "sample of `FAZHI_CORPUS_SAMPLE` files, default 400, keeps the notebook quick; set it to 0 for "
+           "sample of `FAZHI_CORPUS_SAMPLE` files, default 150, keeps the notebook quick; set it to 0 for "
            "every file), else on the seed reports."),
     ("code", SETUP + "\nimport random\nCORPUS = ROOT.parent / 'shared' / 'corpus' / 'gov-work-reports'\n"
-             "n = int(os.environ.get('FAZHI_CORPUS_SAMPLE', '400'))\n"
+             "n = int(os.environ.get('FAZHI_CORPUS_SAMPLE', '150'))\n"
              "if CORPUS.is_dir():\n    files = sorted(CORPUS.rglob('*.md'))\n"
              "    files = files if n == 0 else random.Random(0).sample(files, min(n, len(files)))\n"
              "else:\n    files = [ROOT / 'seeds']\nlen(files), CORPUS.is_dir()"),
@@ -85,7 +85,7 @@ TRENDS = nb([
              "core = ['year', 'enforcement_supervision', 'legal_publicity', 'mediation', 'legal_aid', 'n_docs']\n"
              "tr.tables['domain_by_year'][core].round(3).tail(15)"),
     ("code", "from IPython.display import Image\nImage(str(tr.files['plot_core']))"),
-    ("code", "tp = run_topics(tagged, OUT / 'topics', k='auto', seed=0, passes=3)\n"
+    ("code", "tp = run_topics(tagged, OUT / 'topics', k='auto', k_grid=(5, 8, 10), seed=0, passes=3)\n"
              "print(tp.summary['k'], tp.summary['coherence']['c_v'])\n"
              "tp.tables['topics'].groupby('topic')['word'].apply(lambda s: ' '.join(s.head(8)))"),
     ("code", "tp.tables.get('topic_dominant_domain')"),
