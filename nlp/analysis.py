@@ -50,7 +50,7 @@ def tag_units(units: pd.DataFrame, model=None) -> pd.DataFrame:
 def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = None, n_boot: int = 1000,
                seed: int = 0) -> AnalysisResult:
     """Domain shares per year (and per extra grouping in ``by``, e.g. ['level'])."""
-    from nlp.plots import plot_domain_trends
+    from nlp.plots import plot_domain_shares_ci, plot_domain_trends
     from nlp.trends import domain_by_year, domain_shares
 
     out = Path(out_dir)
@@ -66,7 +66,8 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
     for name, df in res.tables.items():
         res.files[name] = out / f"{name}.csv"
         write_table(df, res.files[name])
-    res.files["plot_core"] = plot_domain_trends(wide, list(tax.core), out / "domain_trends_core.png")
+    res.files["plot_core"] = plot_domain_shares_ci(res.tables["domain_shares"], list(tax.core),
+                                                   out / "domain_trends_core.png")
     res.files["plot_all"] = plot_domain_trends(wide, tax.codes, out / "domain_trends_all.png")
     res.summary = {"n_units": len(units), "n_docs": int(units["doc_id"].nunique()),
                    "years": [int(y) for y in wide["year"]] if len(wide) else [], "bootstrap": n_boot,

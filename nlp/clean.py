@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import yaml
 
+from nlp.data_files import read_data_text
 from nlp.read import RawDocument
 from nlp.spans import MappedText
 
@@ -54,12 +54,7 @@ class CleaningRules:
 @lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> CleaningRules:
     """Load cleaning patterns from ``nlp/data/cleaning.yaml`` (or a user file)."""
-    if path is None:
-        text = resources.files("nlp.data").joinpath("cleaning.yaml").read_text("utf-8")
-    else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    data = yaml.safe_load(text)
+    data = yaml.safe_load(read_data_text("cleaning.yaml", path))
     fields = data["furniture_fields"]
     alternatives = "|".join(f"(?P<{k}>{v})" for k, v in fields.items())
     return CleaningRules(

@@ -121,14 +121,3 @@ def data_hash(df: pd.DataFrame) -> str:
         h.update(text.encode("utf-8"))
         h.update(("|".join(labels) + "\n").encode("utf-8"))
     return h.hexdigest()
-
-
-def label_matrix(labels: pd.Series, codes: list[str]):
-    import numpy as np
-
-    index = {c: i for i, c in enumerate(codes)}
-    y = np.zeros((len(labels), len(codes)), dtype=np.int8)
-    for r, ls in enumerate(labels):
-        for c in ls:
-            y[r, index[c]] = 1
-    return y

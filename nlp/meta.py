@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from nlp.clean import Document
+from nlp.data_files import read_data_text
 
 DOC_TYPES = ("fazhi_report", "gov_work_report", "other")
 LEVEL_ORDER = {"national": 0, "province": 1, "prefecture": 2, "county": 3}
@@ -68,7 +68,7 @@ class Place:
 @lru_cache(maxsize=1)
 def gazetteer() -> dict[str, list[Place]]:
     """Administrative division names → places (a name can be shared by several)."""
-    text = resources.files("nlp.data").joinpath("gazetteer.csv").read_text("utf-8")
+    text = read_data_text("gazetteer.csv")
     out: dict[str, list[Place]] = {}
     for r in csv.DictReader(text.splitlines()):
         if r["name"] in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):

@@ -80,6 +80,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         "taxonomy_version": model.taxonomy_version_,
         "domains": list(model.classes_),
         "thresholds": [float(t) for t in model.thresholds_],
+        "calibration": None if model.calibration_ is None else model.calibration_.tolist(),
         "features": [name for name, _ in model.features_.transformer_list],
         "heads": heads,
     }
@@ -160,6 +161,7 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
         raise ModelError(f"{model_dir}: the model's domains differ from the current taxonomy's")
     model.taxonomy_version_ = config["taxonomy_version"]
     model.thresholds_ = np.array(config["thresholds"])
+    model.calibration_ = None if config.get("calibration") is None else np.array(config["calibration"])
     feats = make_features(model.word_ngrams, model.char_ngrams, model.min_df, model.cues)
     for name, part in feats.transformer_list:
         if name in vocabs:

@@ -12,8 +12,6 @@ never leaves a truncated PNG that looks valid.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,18 +22,12 @@ from matplotlib.ticker import MaxNLocator
 
 
 def _save_atomic(fig: Figure, path: str | Path) -> Path:
-    """Save ``fig`` as PNG to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Save ``fig`` as PNG to ``path`` atomically (``nlp.tables.atomic_path``)."""
+    from nlp.tables import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    return Path(path)
 
 
 def _lines(df: pd.DataFrame, columns: Sequence[str], x: str, title: str, ylabel: str, path: str | Path) -> Path:
@@ -69,3 +61,30 @@ def plot_topic_prevalence(df: pd.DataFrame, path: str | Path) -> Path:
     if "year" not in df.columns or not topics:
         raise KeyError("expected a 'year' column and topic_* columns")
     return _lines(df, topics, "year", "Topic prevalence by year", "mean topic weight", path)
+
+
+def plot_domain_shares_ci(shares: pd.DataFrame, codes: Sequence[str], path: str | Path,
+                          title: str = "Core domains by year (95% bootstrap interval)") -> Path:
+    """Lines with interval bands, from ``nlp.trends.domain_shares`` (long) output.
+
+    A bar panel underneath shows the number of reports behind each year, so thin years show.
+    """
+    fig = Figure(figsize=(9, 6))
+    FigureCanvasAgg(fig)
+    ax, bars = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+    for code in codes:
+        d = shares[shares["domain"] == code].sort_values("year")
+        x = d["year"].astype(float)
+        ax.plot(x, d["unit_share"], marker="o", markersize=3, label=code)
+        if d["unit_share_lo"].notna().any():
+            ax.fill_between(x, d["unit_share_lo"], d["unit_share_hi"], alpha=0.15)
+    years = shares.drop_duplicates("year").sort_values("year")
+    bars.bar(years["year"].astype(float), years["n_docs"], color="grey", width=0.6)
+    bars.set_ylabel("reports")
+    bars.xaxis.set_major_locator(MaxNLocator(integer=True))
+    bars.set_xlabel("year")
+    ax.set_ylabel("share of paragraphs")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return _save_atomic(fig, path)

@@ -15,12 +15,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from nlp.corpus_refs import split_front_matter
+from nlp.data_files import read_data_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 KNOWN_UNSUPPORTED = {
@@ -125,7 +125,7 @@ def _looks_binary(data: bytes) -> bool:
 
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
-    text = resources.files("nlp.data").joinpath("common_chars.txt").read_text("utf-8")
+    text = read_data_text("common_chars.txt")
     return frozenset("".join(ln for ln in text.splitlines() if not ln.startswith("#")))
 
 

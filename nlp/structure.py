@@ -13,11 +13,11 @@ import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import yaml
 
 from nlp.clean import Document
+from nlp.data_files import read_data_text
 
 _LINE_RE = re.compile(r"[^\n]+")
 _FIRST_SENTENCE_RE = re.compile(r"^.+?[。；！？]")
@@ -40,12 +40,7 @@ class StructureRules:
 
 @lru_cache(maxsize=4)
 def load_structure_rules(path: str | None = None) -> StructureRules:
-    if path is None:
-        text = resources.files("nlp.data").joinpath("structure.yaml").read_text("utf-8")
-    else:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    d = yaml.safe_load(text)
+    d = yaml.safe_load(read_data_text("structure.yaml", path))
     return StructureRules(
         heading_levels=[re.compile(p) for p in d["heading_levels"]],
         unnumbered_max=int(d["unnumbered_heading_max_chars"]),

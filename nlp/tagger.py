@@ -4,9 +4,16 @@ One logistic regression per domain (one-vs-rest) on word + character n-gram TF-I
 counts. Per-domain decision thresholds are chosen on out-of-fold probabilities (grouped by
 document when groups are given) to maximise each domain's F1, because the domains' base
 rates differ by an order of magnitude and one global 0.5 cut serves none of them well.
+
+Probabilities are calibrated: ``class_weight="balanced"`` (needed for the rare domains) pushes
+raw scores up, so the same out-of-fold scores also fit one Platt (sigmoid) map per domain, as
+``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` would, without refitting the
+model again; thresholds are then chosen on the calibrated scale.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -17,6 +24,8 @@ from nlp.features import make_features
 from nlp.taxonomy import load_taxonomy
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+_SENTENCE_RE = re.compile(r"[^。；！？]+[。；！？]?")
+MIN_SENTENCE_CHARS = 8
 
 
 def to_matrix(y, codes: list[str]) -> np.ndarray:
@@ -44,6 +53,15 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return best
 
 
+def platt(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of a sigmoid on the logit of ``p`` fitted to ``y`` (Platt scaling)."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1)).reshape(-1, 1)
+    lr = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000).fit(z, y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
 class DomainTagger(BaseEstimator, ClassifierMixin):
     """Multi-label work-domain tagger.
 
@@ -51,13 +69,18 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         C: inverse regularisation of each logistic regression.
         word_ngrams, char_ngrams, min_df, cues: feature settings (see ``make_features``).
         threshold_folds: folds for out-of-fold threshold selection (0 → all thresholds 0.5).
+        sentence_pooling: also score each sentence of a unit and keep, per domain, the highest
+            of the unit's and its sentences' probabilities. Long units mix domains and "one
+            clause is enough" for a label, but TF-IDF normalisation dilutes a single clause in
+            a long paragraph; a sentence-level score does not.
         random_state: seeds fold shuffling and the solver.
         taxonomy_path: a taxonomy YAML (None → the packaged one).
     """
 
     def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
                  char_ngrams: tuple[int, int] | None = (2, 3), min_df: int = 2, cues: bool = True,
-                 threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None) -> None:
+                 threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
+                 sentence_pooling: bool = False) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -66,6 +89,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.threshold_folds = threshold_folds
         self.random_state = random_state
         self.taxonomy_path = taxonomy_path
+        self.sentence_pooling = sentence_pooling
 
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
@@ -89,6 +113,37 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
                 for h in heads]
         return np.column_stack(cols) if cols else np.zeros((Xf.shape[0], 0))
 
+    def _sentences(self, X: list[str]):
+        """Sentence features and the unit each sentence belongs to (units of 2+ sentences)."""
+        sents, owner = [], []
+        for i, text in enumerate(X):
+            parts = [p for p in _SENTENCE_RE.findall(text) if len(p.strip()) >= MIN_SENTENCE_CHARS]
+            if len(parts) > 1:
+                sents.extend(parts)
+                owner.extend([i] * len(parts))
+        feats = self.features_.transform(sents) if sents else None
+        return feats, np.asarray(owner, dtype=np.int64), len(X)
+
+    def _pooled(self, heads: list, Xf, sent, rows: np.ndarray | None = None) -> np.ndarray:
+        """Unit probabilities, max-pooled with sentence probabilities when enabled.
+
+        ``rows`` selects units (by index into the full set ``sent`` was built for).
+        """
+        p = self._proba(heads, Xf)
+        if not self.sentence_pooling or sent is None or sent[0] is None:
+            return p
+        feats, owner, n = sent
+        pos = np.arange(n) if rows is None else np.full(n, -1)
+        if rows is not None:
+            pos[rows] = np.arange(len(rows))
+        local = pos[owner]
+        mask = local >= 0
+        local = local[mask]
+        if mask.any():
+            ps = self._proba(heads, feats[np.flatnonzero(mask)])
+            np.maximum.at(p, local, ps)
+        return p
+
     def fit(self, X, y, groups=None):
         """Fit on texts ``X`` and label lists (or a multi-hot matrix) ``y``."""
         tax = load_taxonomy(self.taxonomy_path)
@@ -98,8 +153,10 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         Y = to_matrix(y, tax.codes)
         self.features_ = make_features(self.word_ngrams, self.char_ngrams, self.min_df, self.cues).fit(X)
         Xf = self.features_.transform(X)
+        sent = self._sentences(X) if self.sentence_pooling else None
         self.estimators_ = self._fit_heads(Xf, Y)
         self.thresholds_ = np.full(len(self.classes_), 0.5)
+        self.calibration_ = None
         if self.threshold_folds and len(X) >= 2 * self.threshold_folds:
             oof = np.zeros(Y.shape, dtype=np.float64)
             if groups is not None and len(set(groups)) >= self.threshold_folds:
@@ -108,13 +165,25 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
             else:
                 splits = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(Xf)
             for tr, te in splits:
-                oof[te] = self._proba(self._fit_heads(Xf[tr], Y[tr]), Xf[te])
-            self.thresholds_ = np.array([best_threshold(Y[:, j], oof[:, j]) for j in range(Y.shape[1])])
+                oof[te] = self._pooled(self._fit_heads(Xf[tr], Y[tr]), Xf[te], sent, te)
+            self.calibration_ = np.array([platt(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
+            cal = self._calibrate(oof)
+            self.thresholds_ = np.array([best_threshold(Y[:, j], cal[:, j]) for j in range(Y.shape[1])])
+            self.oof_brier_ = {"raw": float(np.mean((oof - Y) ** 2)), "calibrated": float(np.mean((cal - Y) ** 2))}
         return self
+
+    def _calibrate(self, p: np.ndarray) -> np.ndarray:
+        cal = getattr(self, "calibration_", None)
+        if cal is None:
+            return p
+        z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+        return 1.0 / (1.0 + np.exp(-(z * cal[:, 0] + cal[:, 1])))
 
     def predict_proba(self, X) -> np.ndarray:
         """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
-        return self._proba(self.estimators_, self.features_.transform(list(X)))
+        X = list(X)
+        sent = self._sentences(X) if self.sentence_pooling else None
+        return self._calibrate(self._pooled(self.estimators_, self.features_.transform(X), sent))
 
     def predict(self, X) -> np.ndarray:
         """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import yaml
+
+from nlp.data_files import read_data_text
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,4 @@ def _parse(data: dict) -> Taxonomy:
 @lru_cache(maxsize=8)
 def load_taxonomy(path: str | None = None) -> Taxonomy:
     """Load the taxonomy from ``path`` or the packaged default."""
-    if path is None:
-        text = resources.files("nlp.data").joinpath("taxonomy.yaml").read_text("utf-8")
-    else:
-        text = Path(path).read_text("utf-8")
-    return _parse(yaml.safe_load(text))
+    return _parse(yaml.safe_load(read_data_text("taxonomy.yaml", path)))

@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+
+from nlp.data_files import read_data_text
 
 _KEEP_TOKEN = re.compile(r"[\u3400-\u9fffA-Za-z]")
 DEFAULT_FREQ = 1000
 
 
-def _data_text(name: str, path: str | None) -> str:
-    if path:
-        return Path(path).read_text("utf-8")
-    return resources.files("nlp.data").joinpath(name).read_text("utf-8")
-
-
 def load_user_dict(path: str | None = None) -> list[tuple[str, int, str]]:
     """Entries ``(word, freq, tag)`` of a jieba-format user dictionary."""
     out = []
-    for line in _data_text("userdict.txt", path).splitlines():
+    for line in read_data_text("userdict.txt", path).splitlines():
         parts = line.strip().split()
         if not parts or parts[0].startswith("#"):
             continue
@@ -42,7 +36,7 @@ def load_user_dict(path: str | None = None) -> list[tuple[str, int, str]]:
 @lru_cache(maxsize=4)
 def load_stopwords(path: str | None = None) -> frozenset[str]:
     words = set()
-    for line in _data_text("stopwords.txt", path).splitlines():
+    for line in read_data_text("stopwords.txt", path).splitlines():
         w = line.strip()
         if w and not w.startswith("#"):
             words.add(w)

@@ -14,6 +14,12 @@ Coherence uses ``gensim.models.CoherenceModel`` with its own default sliding win
 (c_v: 110 tokens, c_npmi: 10 tokens; gensim's ``SLIDING_WINDOW_SIZES``), the top 20 words per
 topic (gensim's default ``topn``) and ``processes=1`` (determinism, and no process start-up
 cost on small data). The values actually used are recorded in ``coherence_``.
+
+At corpus scale two costs dominate: fitting one LDA per candidate k, and the sliding-window
+coherence over every text. So when there are more texts than ``selection_sample``, k is chosen
+on a seeded sample of that size and only the chosen k is then fitted on all texts; coherence
+is always computed on a seeded sample of at most ``coherence_sample`` texts (recorded in
+``coherence_["n_texts"]``).
 """
 
 from __future__ import annotations
@@ -110,7 +116,8 @@ class TopicModel:
     def __init__(self, k: int | str = "auto", k_grid: Sequence[int] = (5, 8, 10, 12, 15), seed: int = 0,
                  passes: int = 5, iterations: int = 100, no_below: int = 5, no_above: float = 0.5,
                  phrases: bool = True, tokenizer: TokenizerLike | None = None, phrase_min_count: int = 5,
-                 phrase_threshold: float = 10.0) -> None:
+                 phrase_threshold: float = 10.0, selection_sample: int = 30000,
+                 coherence_sample: int = 20000) -> None:
         self.k = k
         self.k_grid = k_grid
         self.seed = seed
@@ -122,6 +129,8 @@ class TopicModel:
         self.tokenizer = tokenizer
         self.phrase_min_count = phrase_min_count
         self.phrase_threshold = phrase_threshold
+        self.selection_sample = selection_sample
+        self.coherence_sample = coherence_sample
 
     # -- helpers
     def _tokenizer(self) -> TokenizerLike:
@@ -162,20 +171,34 @@ class TopicModel:
             raise ValueError("no tokens left after filtering; lower no_below or raise no_above")
         corpus = [self.dictionary_.doc2bow(d) for d in docs]
         grid = list(self.k_grid) if self.k == "auto" else [int(self.k)]
+        rng = np.random.default_rng(self.seed)
+        sel = (np.sort(rng.choice(len(docs), self.selection_sample, replace=False))
+               if len(grid) > 1 and len(docs) > self.selection_sample else np.arange(len(docs)))
+        coh = (np.sort(rng.choice(len(docs), self.coherence_sample, replace=False))
+               if len(docs) > self.coherence_sample else np.arange(len(docs)))
+        sel_corpus, sel_docs = [corpus[i] for i in sel], [docs[i] for i in sel]
+        coh_docs = [docs[i] for i in coh]
+        sel_coh = (np.sort(rng.choice(len(sel), self.coherence_sample, replace=False))
+                   if len(sel) > self.coherence_sample else np.arange(len(sel)))
+        sel_coh_docs = [sel_docs[i] for i in sel_coh]
         per_k: dict[int, float] = {}
         best = None
         for k in grid:
-            lda = self._new_lda(corpus, k)
-            cv, cv_window = _coherence(lda, docs, self.dictionary_, "c_v")
+            lda = self._new_lda(sel_corpus, k)
+            cv, cv_window = _coherence(lda, sel_coh_docs, self.dictionary_, "c_v")
             per_k[k] = cv
             if best is None or _better(cv, per_k[best[0]]):
                 best = (k, lda)
         assert best is not None
         self.k_, self.lda_ = best
-        npmi, npmi_window = _coherence(self.lda_, docs, self.dictionary_, "c_npmi")
+        if len(sel) < len(docs):  # k was chosen on a sample: fit the chosen k on everything
+            self.lda_ = self._new_lda(corpus, self.k_)
+            per_k[self.k_], cv_window = _coherence(self.lda_, coh_docs, self.dictionary_, "c_v")
+        npmi, npmi_window = _coherence(self.lda_, coh_docs, self.dictionary_, "c_npmi")
         self.coherence_ = {"c_v": per_k[self.k_], "c_npmi": npmi, "per_k": per_k,
                            "implementation": "gensim.models.CoherenceModel",
-                           "window": {"c_v": cv_window, "c_npmi": npmi_window}, "topn": 20}
+                           "window": {"c_v": cv_window, "c_npmi": npmi_window}, "topn": 20,
+                           "n_texts": len(coh), "k_selected_on": len(sel)}
         self.n_docs_ = len(docs)
         return self
 
@@ -216,6 +239,7 @@ class TopicModel:
         params = {"k": self.k, "k_grid": list(self.k_grid), "passes": self.passes, "iterations": self.iterations,
                   "no_below": self.no_below, "no_above": self.no_above, "phrases": self.phrases,
                   "phrase_min_count": self.phrase_min_count, "phrase_threshold": self.phrase_threshold,
+                  "selection_sample": self.selection_sample, "coherence_sample": self.coherence_sample,
                   "tokenizer": repr(self.tokenizer) if self.tokenizer is not None else "Tokenizer()",
                   "vocabulary": len(self.dictionary_), "n_docs": self.n_docs_}
         coherence = {**self.coherence_, "per_k": {str(k): v for k, v in self.coherence_["per_k"].items()}}

@@ -168,3 +168,14 @@ def test_fast_char_ngrams_match_scikit_learn():
     assert sorted(names) == sorted(ref.get_feature_names_out())
     perm = [ref.vocabulary_[t] for t in names]
     np.testing.assert_allclose(fast.transform(texts).toarray(), ref.transform(texts)[:, perm].toarray(), atol=1e-6)
+
+
+def test_sentence_pooling_only_raises_scores(seed_labels):
+    X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
+    plain = DomainTagger(threshold_folds=0).fit(X, y, groups=g)
+    pooled = DomainTagger(threshold_folds=0, sentence_pooling=True).fit(X, y, groups=g)
+    long_unit = "全面推进依法行政，各项工作稳步开展。" * 6 + "全年受理法律援助案件405件。"
+    a, b = plain.predict_proba([long_unit]), pooled.predict_proba([long_unit])
+    assert (b >= a - 1e-12).all()
+    j = list(plain.classes_).index("legal_aid")
+    assert b[0, j] > a[0, j]
