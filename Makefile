@@ -4,7 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean corpus bench
+
+CORPUS ?= ../shared/corpus/gov-work-reports
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,6 +25,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check nlp tests tools benchmarks
 	$(BIN)/python -m pytest -q tests --nbmake notebooks
+
+# The corpus-scale analysis (issue: emphasis over years): tag every paragraph of the shared
+# corpus, then domain trends and topics over the years.
+corpus: $(STAMP)
+	$(BIN)/fazhi tag $(CORPUS) --out out/corpus/tagged.parquet --granularity paragraph
+	$(BIN)/fazhi trends out/corpus/tagged.parquet --out out/corpus/trends --by level
+	$(BIN)/fazhi topics out/corpus/tagged.parquet --out out/corpus/topics --k auto --seed 0
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_tag.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check nlp tests tools benchmarks

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from nlp.ingest import GRANULARITIES, UNIT_COLUMNS, ingest_file
 from nlp.read import ReadError, expand_paths
-from nlp.tables import atomic_path, table_format
+from nlp.tables import atomic_path, json_default, table_format
 
 TAG_COLUMNS = [*UNIT_COLUMNS, "labels", "scores"]
 CHUNK_ROWS = 5000  # rows per chunk when converting the partial to .csv/.parquet
@@ -99,20 +99,11 @@ def source_key(path: str | Path) -> str:
 
 # -- one file ------------------------------------------------------------------------------
 
-def _json_default(o: object) -> object:
-    if hasattr(o, "item"):
-        return o.item()
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    return str(o)
-
-
 def tagged_jsonl(model, rows: list[dict]) -> str:
     """Unit rows → tagged JSON lines (``TAG_COLUMNS``; one line per unit, '' for no units).
 
-    Each distinct text is tagged once: a paragraph without enumeration is also its own single
-    item, so about half of the units repeat a text, and tagging is per text (the same text
-    always gets the same labels and scores).
+    ``tag_frame`` scores each distinct text once (a paragraph without enumeration is also its
+    own single item, so about half of the units repeat a text).
     """
     if not rows:
         return ""
@@ -120,18 +111,12 @@ def tagged_jsonl(model, rows: list[dict]) -> str:
 
     from nlp.tagging import tag_frame
 
-    index: dict[str, int] = {}
-    for row in rows:
-        index.setdefault(row.get("text") or "", len(index))
-    tagged = tag_frame(model, pd.DataFrame({"text": list(index)}))
-    labels, scores = list(tagged["labels"]), list(tagged["scores"])
+    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS).astype({"year": "Int64"})  # a missing year stays null
+    tagged = tag_frame(model, frame)
     lines = []
-    for row in rows:
-        i = index[row.get("text") or ""]
-        rec = {c: row.get(c) for c in UNIT_COLUMNS}
-        rec["labels"] = [str(c) for c in labels[i]]
-        rec["scores"] = scores[i]
-        lines.append(json.dumps(rec, ensure_ascii=False, default=_json_default))
+    for rec in tagged.to_dict("records"):
+        rec["labels"] = [str(c) for c in rec["labels"]]
+        lines.append(json.dumps(rec, ensure_ascii=False, default=json_default))
     return "\n".join(lines) + "\n"
 
 

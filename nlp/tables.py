@@ -65,10 +65,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
         else:
             with open(tmp, "w", encoding="utf-8") as fh:
                 for rec in df.to_dict("records"):
-                    fh.write(json.dumps(rec, ensure_ascii=False, default=_json_default) + "\n")
+                    fh.write(json.dumps(rec, ensure_ascii=False, default=json_default) + "\n")
 
 
-def _json_default(o: object) -> object:
+def json_default(o: object) -> object:
     if o is pd.NA:
         return None
     if hasattr(o, "item"):

@@ -80,7 +80,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
     def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
                  char_ngrams: tuple[int, int] | None = (2, 3), min_df: int = 2, cues: bool = True,
                  threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
-                 sentence_pooling: bool = False) -> None:
+                 sentence_pooling: bool = True) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -198,20 +198,28 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
     def explain(self, text: str, top: int = 6, domains: list[str] | None = None) -> dict[str, list[tuple[str, float]]]:
         """The features that raised each domain's score most for ``text`` (term, contribution).
 
-        By default explains the domains the unit is tagged with.
+        By default explains the domains the unit is tagged with. With sentence pooling, a
+        domain is explained on the sentence that scored it highest (the unit itself when
+        that scored higher), since that is where its score came from.
         """
-        xf = self.features_.transform([text]).tocsr()
+        candidates = [text]
+        if self.sentence_pooling:
+            candidates += [p for p in _SENTENCE_RE.findall(text) if len(p.strip()) >= MIN_SENTENCE_CHARS]
+        xf = self.features_.transform(candidates).tocsr()
+        raw = self._proba(self.estimators_, xf)
         names = self.features_.get_feature_names_out()
         if domains is None:
             labels, _ = self.predict_labels([text])
             domains = labels[0]
         out = {}
         for code in domains:
-            head = self.estimators_[list(self.classes_).index(code)]
+            j = list(self.classes_).index(code)
+            head = self.estimators_[j]
             if not hasattr(head, "coef_"):
                 out[code] = []
                 continue
-            contrib = xf.multiply(head.coef_.ravel()).tocsr()
+            row = xf[int(np.argmax(raw[:, j]))]
+            contrib = row.multiply(head.coef_.ravel()).tocsr()
             idx = contrib.indices[np.argsort(-contrib.data)][:top]
             vals = np.asarray(contrib[0, idx].todense()).ravel()
             out[code] = [(names[i].split("__", 1)[-1], round(float(v), 4)) for i, v in zip(idx, vals, strict=True)

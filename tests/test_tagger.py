@@ -172,7 +172,7 @@ def test_fast_char_ngrams_match_scikit_learn():
 
 def test_sentence_pooling_only_raises_scores(seed_labels):
     X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
-    plain = DomainTagger(threshold_folds=0).fit(X, y, groups=g)
+    plain = DomainTagger(threshold_folds=0, sentence_pooling=False).fit(X, y, groups=g)
     pooled = DomainTagger(threshold_folds=0, sentence_pooling=True).fit(X, y, groups=g)
     long_unit = "全面推进依法行政，各项工作稳步开展。" * 6 + "全年受理法律援助案件405件。"
     a, b = plain.predict_proba([long_unit]), pooled.predict_proba([long_unit])
