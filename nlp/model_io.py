@@ -119,6 +119,10 @@ def render_card(card: dict) -> str:
         for row in card["metrics"]:
             lines.append(f"| {row['domain']} | " + " | ".join(str(row[k]) for k in keys) + " |")
         lines.append("")
+    if card.get("oof_brier"):
+        b = card["oof_brier"]
+        lines += ["## Calibration", "", f"Out-of-fold Brier score (mean over domains): raw {b['raw']:.4f}, "
+                  f"after Platt scaling {b['calibrated']:.4f}.", ""]
     lines += ["## Thresholds", "", json.dumps(card["thresholds"], indent=2), "",
               "## Libraries", "", json.dumps(card["libraries"], indent=2), ""]
     return "\n".join(lines)

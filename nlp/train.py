@@ -39,6 +39,7 @@ def train(label_files: list[str | Path] | None, out_dir: str | Path, corpus_root
         "n_groups": int(labels["group"].nunique()),
         "data_hash": data_hash(labels),
         "label_counts": label_counts(labels),
+        "oof_brier": getattr(model, "oof_brier_", None),
         "metrics": m.to_dict("records"),
         "metrics_note": f"{n_splits}-fold GroupKFold by document, seed {seed}; thresholds chosen inside each "
                         "training fold; keywords_f1 = the keyword-rule baseline on the same folds.",
