@@ -32,11 +32,20 @@ class AnalysisResult:
 
 
 def content_units(units: pd.DataFrame) -> pd.DataFrame:
-    """Paragraph units with body text (no headings, no front matter)."""
-    keep = (units["granularity"] == "paragraph") & (units["role"] != "front_matter")
-    if "is_heading" in units.columns:
-        keep &= ~units["is_heading"].astype(bool)
-    return units.loc[keep].reset_index(drop=True)
+    """Paragraph units with body text (no headings, no front matter); years as integers.
+
+    A table read back from disk may carry years as floats (a column with gaps); they are
+    made nullable integers so tables and plots show 2024, not 2024.0.
+    """
+    if "granularity" in units.columns:
+        keep = (units["granularity"] == "paragraph") & (units["role"] != "front_matter")
+        if "is_heading" in units.columns:
+            keep &= ~units["is_heading"].astype(bool)
+        units = units.loc[keep]
+    units = units.reset_index(drop=True)
+    if "year" in units.columns:
+        units["year"] = pd.to_numeric(units["year"], errors="coerce").round().astype("Int64")
+    return units
 
 
 def tag_units(units: pd.DataFrame, model=None) -> pd.DataFrame:
@@ -56,7 +65,7 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
     out = Path(out_dir)
     res = AnalysisResult(out)
     tax = load_taxonomy()
-    units = content_units(units) if "granularity" in units.columns else units
+    units = content_units(units)
     wide = domain_by_year(units)
     res.tables["domain_by_year"] = wide
     res.tables["domain_by_year_chars"] = domain_by_year(units, measure="char_share")
@@ -91,7 +100,7 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
 
     out = Path(out_dir)
     res = AnalysisResult(out)
-    units = content_units(units) if "granularity" in units.columns else units.reset_index(drop=True)
+    units = content_units(units)
     small = len(units) < SMALL_CORPUS_UNITS
     grid = k_grid or ((3, 4, 5, 6) if small else (5, 8, 10, 12, 15, 20))
     model = TopicModel(k=k, k_grid=grid, seed=seed, passes=passes, no_below=2 if small else 5,
