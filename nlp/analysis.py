@@ -85,8 +85,10 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
 
 
 def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", seed: int = 0,
-               k_grid: tuple[int, ...] | None = None, passes: int = 5, period_width: int = 5) -> AnalysisResult:
-    """Fit LDA on content paragraphs; write topics, prevalence, domains, dynamics, summary."""
+               k_grid: tuple[int, ...] | None = None, passes: int = 5, period_width: int = 5,
+               by: list[str] | None = None) -> AnalysisResult:
+    """Fit LDA on content paragraphs; write topics, prevalence (per year, and per year and each
+    column in ``by``), topic-domain relations, the dynamic view and a summary."""
     from nlp.plots import plot_topic_prevalence
     from nlp.topics import (
         TopicModel,
@@ -110,6 +112,8 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
     res.tables["topics"] = model.top_words(12)
     if "year" in units.columns and units["year"].notna().any():
         res.tables["topic_by_year"] = topic_prevalence(doc_topic, units, "year")
+        for extra in by or []:
+            res.tables[f"topic_by_year_{extra}"] = topic_prevalence(doc_topic, units, ["year", extra])
     res.tables["representative_units"] = representative_units(doc_topic, units, n=3)
     if "labels" in units.columns:
         td = topic_domains(doc_topic, units, load_taxonomy().codes)

@@ -283,6 +283,8 @@ def topics(
     seed: Annotated[int, typer.Option(help="Random seed (same inputs + seed = same topics).")] = 0,
     model: ModelOpt = None,
     passes: Annotated[int, typer.Option(help="LDA passes over the corpus.")] = 5,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Also topic prevalence per year and region, "
+                                                 "level, province or doc_type (repeatable).")] = None,
 ) -> None:
     """Fit an LDA topic model; write topics.csv, topic_by_year.csv, summary.json and more.
 
@@ -294,7 +296,7 @@ def topics(
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
     units, _ = _tagged_units(paths, model)
-    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes)
+    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes, by=by)
     s = res.summary
     typer.echo(f"k = {s['k']}, c_v = {s['coherence']['c_v']:.3f}, NPMI = {s['coherence']['c_npmi']:.3f}")
     words = res.tables["topics"]

@@ -14,6 +14,7 @@ Document table columns: the fields of ``nlp.meta.Meta`` plus n_paragraphs, n_ite
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,8 +110,12 @@ def iter_ingested(paths: Iterable[str | Path],
 
 def ingest(paths: Iterable[str | Path] | str | Path,
            granularity: Iterable[str] = GRANULARITIES,
-           metadata: dict[str, dict] | str | Path | None = None) -> IngestResult:
-    """Ingest reports into DataFrames (see the module docstring for the columns)."""
+           metadata: dict[str, dict] | str | Path | None = None, progress: bool | None = None) -> IngestResult:
+    """Ingest reports into DataFrames (see the module docstring for the columns).
+
+    ``progress`` shows a bar on stderr (None: only when stderr is a terminal, so pipes, logs
+    and CI stay quiet).
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if isinstance(metadata, (str, Path)):
@@ -119,7 +124,12 @@ def ingest(paths: Iterable[str | Path] | str | Path,
     rows: list[dict] = []
     docs: list[dict] = []
     errors: list[ReadError] = []
-    for item in iter_ingested(paths, metadata):
+    stream = iter_ingested(paths, metadata)
+    if progress or (progress is None and sys.stderr.isatty()):
+        from tqdm import tqdm
+
+        stream = tqdm(stream, desc="reading", unit="file", file=sys.stderr)
+    for item in stream:
         if isinstance(item, ReadError):
             errors.append(item)
             continue

@@ -20,6 +20,7 @@ from nlp.clean import Document
 from nlp.data_files import read_data_text
 
 DOC_TYPES = ("fazhi_report", "gov_work_report", "other")
+OVERRIDABLE = ("title", "doc_type", "year", "pub_date", "body", "region", "level", "province", "prefecture")
 LEVEL_ORDER = {"national": 0, "province": 1, "prefecture": 2, "county": 3}
 CORPUS_LEVEL_DIRS = {"国务院": "national", "省自治区": "province", "主要城市": "prefecture",
                      "其他地市": "prefecture"}
@@ -246,8 +247,13 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         warn.append("issuing body not found")
     meta.body = body
 
-    for k, v in (overrides or {}).items():
-        if hasattr(meta, k) and k not in ("doc_id", "warnings") and v not in (None, ""):
-            setattr(meta, k, int(v) if k == "year" else v)
+    # Front-matter fields named like metadata fields override inference; a user table wins last.
+    front = {k[3:]: v for k, v in doc.fields.items() if k.startswith("fm_") and k[3:] in OVERRIDABLE}
+    for k, v in {**front, **(overrides or {})}.items():
+        if k in OVERRIDABLE and v not in (None, ""):
+            try:
+                setattr(meta, k, int(v) if k == "year" else str(v))
+            except (TypeError, ValueError):
+                meta.warnings.append(f"ignored {k}={v!r} from front matter or metadata table (not a year)")
     meta.warnings = doc.warnings + meta.warnings
     return meta

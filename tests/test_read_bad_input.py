@@ -157,3 +157,10 @@ def test_globs_and_metadata_override(tmp_path, seeds_dir):
     res = ingest([str(seeds_dir / "00[23]_*.txt")], metadata=meta)
     years = dict(zip(res.documents["doc_id"].str[:3], res.documents["year"], strict=True))
     assert years == {"002": 2022, "003": 2024}
+
+
+def test_front_matter_fields_override_inference(tmp_path):
+    f = _write(tmp_path / "r.md", ("---\ntitle: 某某县2022年法治政府建设工作报告\nyear: 2021\nregion: 昌乐县\n---\n"
+                                   + REPORT).encode())
+    d = ingest(f).documents.iloc[0]
+    assert d["year"] == 2021 and d["region"] == "昌乐县"

@@ -161,7 +161,8 @@ def test_fast_char_ngrams_match_scikit_learn():
 
     from nlp.fast_ngrams import CharNgramTfidf
 
-    texts = [json.loads(line)["text"] for line in SEED_LABELS.read_text("utf-8").splitlines()] + ["a", "", "法 律  援助"]
+    texts = [json.loads(line)["text"] for line in SEED_LABELS.read_text("utf-8").splitlines()]
+    texts += ["a", "", "法 律  援助"]
     ref = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True, lowercase=False).fit(texts)
     fast = CharNgramTfidf((2, 3), min_df=2).fit(texts)
     names = list(fast.get_feature_names_out())
