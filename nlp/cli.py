@@ -19,7 +19,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """fazhi: read, clean, structure, tag and analyse rule-of-law government reports."""
@@ -37,6 +36,13 @@ def fail(message: str, code: int = 2) -> None:
 def report_errors(errors: list[ReadError]) -> None:
     for err in errors:
         typer.echo(f"fazhi: skipped {err.path}: {err.reason}", err=True)
+
+
+def parse_granularity(granularity: str) -> tuple[str, ...]:
+    levels = ("paragraph", "item") if granularity == "both" else (granularity,)
+    if any(g not in ("paragraph", "item") for g in levels):
+        fail(f"--granularity must be paragraph, item or both, not {granularity!r}")
+    return levels
 
 
 def exit_status(n_ok: int, errors: list[ReadError], strict: bool) -> int:
@@ -68,10 +74,7 @@ def ingest(
 
     try:
         table_format(out)
-        levels = ("paragraph", "item") if granularity == "both" else (granularity,)
-        if any(g not in ("paragraph", "item") for g in levels):
-            fail(f"--granularity must be paragraph, item or both, not {granularity!r}")
-        result = run_ingest(paths, levels, metadata=meta)
+        result = run_ingest(paths, parse_granularity(granularity), metadata=meta)
     except (TableFormatError, ValueError, OSError) as err:
         fail(str(err))
     report_errors(result.errors)
@@ -170,9 +173,7 @@ def tag(
     """
     from nlp.model_io import ModelError, load_model
 
-    levels = ("paragraph", "item") if granularity == "both" else (granularity,)
-    if any(g not in ("paragraph", "item") for g in levels):
-        fail(f"--granularity must be paragraph, item or both, not {granularity!r}")
+    levels = parse_granularity(granularity)
     unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
     if unit_tables and len(unit_tables) != len(paths):
         fail("give either report files/folders or .jsonl unit tables, not both in one run")
@@ -330,11 +331,20 @@ def analyze(
 
 
 def main() -> None:
+    """Entry point: user errors are one line; an unexpected error is one line too, unless
+    FAZHI_DEBUG=1 asks for the traceback (for bug reports)."""
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("fazhi: interrupted", err=True)
         sys.exit(130)
+    except Exception as err:  # the last line of defence against tracebacks
+        if os.environ.get("FAZHI_DEBUG"):
+            raise
+        typer.echo(f"fazhi: error: {type(err).__name__}: {err} (set FAZHI_DEBUG=1 for details)", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
