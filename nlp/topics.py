@@ -191,11 +191,13 @@ class TopicModel:
                 best = (k, lda)
         assert best is not None
         self.k_, self.lda_ = best
+        final_cv = per_k[self.k_]
         if len(sel) < len(docs):  # k was chosen on a sample: fit the chosen k on everything
             self.lda_ = self._new_lda(corpus, self.k_)
-            per_k[self.k_], cv_window = _coherence(self.lda_, coh_docs, self.dictionary_, "c_v")
+            final_cv, cv_window = _coherence(self.lda_, coh_docs, self.dictionary_, "c_v")
         npmi, npmi_window = _coherence(self.lda_, coh_docs, self.dictionary_, "c_npmi")
-        self.coherence_ = {"c_v": per_k[self.k_], "c_npmi": npmi, "per_k": per_k,
+        # per_k: c_v of each candidate on the selection sample; c_v/c_npmi: the final model
+        self.coherence_ = {"c_v": final_cv, "c_npmi": npmi, "per_k": per_k,
                            "implementation": "gensim.models.CoherenceModel",
                            "window": {"c_v": cv_window, "c_npmi": npmi_window}, "topn": 20,
                            "n_texts": len(coh), "k_selected_on": len(sel)}
