@@ -126,11 +126,14 @@ def evaluate(
     folds: Annotated[int, typer.Option(help="Folds (grouped by document).")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    holdout: Annotated[bool, typer.Option("--holdout", help="Score MODEL as it is on LABELS (a test set it "
+                                          "was not trained on) instead of cross-validating its settings.")] = False,
 ) -> None:
-    """Cross-validated metrics of the model's settings on LABELS, beside the keyword baseline.
+    """Metrics of the tagger on LABELS, beside the keyword baseline.
 
-    The model's hyper-parameters are taken from MODEL (it is re-fitted inside each fold, so the
-    numbers are never computed on training data).
+    By default the model's hyper-parameters are cross-validated on LABELS (re-fitted inside each
+    fold, grouped by document), so the numbers are never computed on training data. With
+    --holdout the trained MODEL itself is scored on LABELS.
     """
     from sklearn.base import clone
 
@@ -141,11 +144,16 @@ def evaluate(
     from nlp.model_io import ModelError, load_model
 
     try:
-        est = clone(load_model(model))
+        trained = load_model(model)
         df = load_labels(labels, corpus)
     except (LabelError, ModelError, OSError) as err:
         fail(str(err))
-    metrics = run_eval({"model": est, "keywords": KeywordTagger()}, df, n_splits=folds, seed=seed)
+    if holdout:
+        from nlp.evaluate import score_fixed
+
+        metrics = score_fixed({"model": trained, "keywords": KeywordTagger().fit()}, df)
+    else:
+        metrics = run_eval({"model": clone(trained), "keywords": KeywordTagger()}, df, n_splits=folds, seed=seed)
     if as_json:
         typer.echo(metrics.round(4).to_json(orient="records", force_ascii=False))
     else:

@@ -70,6 +70,18 @@ def evaluate(estimators: dict[str, object], labels: pd.DataFrame, n_splits: int 
     return pd.concat(frames, ignore_index=True)
 
 
+def score_fixed(models: dict[str, object], labels: pd.DataFrame, taxonomy_path: str | None = None) -> pd.DataFrame:
+    """Metrics of already trained models on a labeled test set (no refitting)."""
+    tax = load_taxonomy(taxonomy_path)
+    Y = to_matrix(list(labels["labels"]), tax.codes)
+    frames = []
+    for name, model in models.items():
+        t = metrics_table(Y, model.predict(list(labels["text"])), tax.codes, list(tax.core))
+        t.insert(0, "model", name)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)
+
+
 def side_by_side(long: pd.DataFrame, metric: str = "f1") -> pd.DataFrame:
     """domain × model table of one metric (plus support)."""
     wide = long.pivot_table(index="domain", columns="model", values=metric, sort=False)

@@ -151,6 +151,11 @@ def test_train_tag_evaluate_commands(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert {r["model"] for r in json.loads(p.stdout)} == {"model", "keywords"}
+    p = subprocess.run(run + ["evaluate", str(labels), "--model", str(model_dir), "--holdout", "--json"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    micro = next(r for r in json.loads(p.stdout) if r["model"] == "model" and r["domain"] == "micro")
+    assert micro["f1"] > 0.8  # scored on its own training data here: only checks the plumbing
     p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(tmp_path / "nope")],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "card.json missing" in p.stderr and "Traceback" not in p.stderr
