@@ -54,6 +54,9 @@ def _topic_table(res, codes_names: dict[str, str]) -> pd.DataFrame:
 
         out["main domain"] = out["topic"].map(label)
         out["share of its units"] = out["topic"].map(lambda t: d.loc[t, "share"] if t in d.index else 0.0)
+        if "top_lift_domain" in d.columns:
+            out["most over-represented domain (lift)"] = out["topic"].map(
+                lambda t: f"{d.loc[t, 'top_lift_domain']} (×{d.loc[t, 'top_lift']:.1f})" if t in d.index else "—")
     return out
 
 

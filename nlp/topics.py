@@ -304,8 +304,10 @@ def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[st
     """How much of each topic lies in units tagged with each domain (``units["labels"]``).
 
     share(topic t, domain d) = Σ_i w_it·[d ∈ labels_i] / Σ_i w_it — the topic-weighted share of
-    units carrying the domain, so a topic can be read as "mostly mediation". Long table: topic,
-    domain, share. See ``dominant_domain`` for one line per topic.
+    units carrying the domain, so a topic can be read as "mostly mediation". ``lift`` divides it
+    by the domain's share among all units: a frequent domain (administrative_reform in work
+    reports) has a large share in many topics, while a lift well above 1 marks the topic where a
+    domain concentrates. Long table: topic, domain, share, lift. See ``dominant_domain``.
     """
     from nlp.trends import _indicator
 
@@ -316,24 +318,34 @@ def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[st
     shares = np.divide(weights.T @ tagged, totals[:, None], out=np.zeros((weights.shape[1], len(codes))),
                        where=totals[:, None] > 0)
     k = weights.shape[1]
+    overall = tagged.mean(axis=0) if len(tagged) else np.zeros(len(codes))
+    lift = np.divide(shares, overall[None, :], out=np.zeros_like(shares), where=overall[None, :] > 0)
     return pd.DataFrame({"topic": np.repeat(np.arange(k), len(codes)), "domain": list(codes) * k,
-                         "share": shares.ravel()})
+                         "share": shares.ravel(), "lift": lift.ravel()})
 
 
 def dominant_domain(topic_domain: pd.DataFrame) -> pd.DataFrame:
     """One row per topic: the domain with the largest share (``topic_domains`` output).
 
     Columns: topic, domain, share, runner_up, runner_up_share — the runner-up shows whether
-    the topic is clearly one domain or a mix.
+    the topic is clearly one domain or a mix — and, when ``lift`` is present, top_lift_domain
+    and top_lift: the domain most over-represented in the topic.
     """
     rows = []
     for t, grp in topic_domain.groupby("topic", sort=True):
         g = grp.sort_values("share", ascending=False, kind="stable")
         second = g.iloc[1] if len(g) > 1 else None
-        rows.append({"topic": t, "domain": g.iloc[0]["domain"], "share": float(g.iloc[0]["share"]),
-                     "runner_up": None if second is None else second["domain"],
-                     "runner_up_share": np.nan if second is None else float(second["share"])})
-    return pd.DataFrame(rows, columns=["topic", "domain", "share", "runner_up", "runner_up_share"])
+        row = {"topic": t, "domain": g.iloc[0]["domain"], "share": float(g.iloc[0]["share"]),
+               "runner_up": None if second is None else second["domain"],
+               "runner_up_share": np.nan if second is None else float(second["share"])}
+        if "lift" in g.columns:
+            best = g.sort_values("lift", ascending=False, kind="stable").iloc[0]
+            row.update(top_lift_domain=best["domain"], top_lift=float(best["lift"]))
+        rows.append(row)
+    cols = ["topic", "domain", "share", "runner_up", "runner_up_share"]
+    if "lift" in topic_domain.columns:
+        cols += ["top_lift_domain", "top_lift"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _check_rows(doc_topic: np.ndarray, units: pd.DataFrame) -> None:
