@@ -211,28 +211,15 @@ def tag(
 
 
 def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool) -> None:
-    import pandas as pd
-
-    from nlp.clean import clean_string
     from nlp.model_io import load_model
-    from nlp.tagging import read_units_jsonl, tag_frame
+    from nlp.tagging import tag_unit_tables
 
-    tagger = load_model(model)
-    frames, errors = [], []
-    for t in tables:
-        try:
-            units = read_units_jsonl(t)
-        except (ReadError, OSError) as err:
-            errors.append(err if isinstance(err, ReadError) else ReadError(t, str(err)))
-            continue
-        units["text"] = units["text"].map(clean_string)
-        frames.append(tag_frame(tagger, units))
+    table, errors = tag_unit_tables(load_model(model), tables)
     report_errors(errors)
-    if frames:
-        table = pd.concat(frames, ignore_index=True)
+    if table is not None:
         write_table(table, out)
         typer.echo(f"tagged {len(table)} units; wrote {out}")
-    raise typer.Exit(exit_status(len(frames), errors, strict))
+    raise typer.Exit(exit_status(0 if table is None else 1, errors, strict))
 
 
 def _tagged_units(paths: list[str], model: Path | None):

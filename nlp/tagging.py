@@ -1,19 +1,18 @@
 """Tagging units with a trained model: DataFrames in, DataFrames (or files) out.
 
 ``tag_frame`` adds ``labels`` (list of domain codes) and ``scores`` (code → probability) to any
-table with a ``text`` column, keeping every input column. ``iter_tagged_reports`` streams
-report files through ingestion and tagging in chunks, so memory stays flat on large batches.
+table with a ``text`` column, keeping every input column; ``tag_unit_tables`` does it for
+``.jsonl`` unit files. Report files at scale go through ``nlp.batch.tag_batch``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from nlp.ingest import iter_ingested
 from nlp.read import ReadError
 
 
@@ -55,35 +54,23 @@ def read_units_jsonl(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def iter_tagged(model, paths: Iterable[str | Path], granularity: tuple[str, ...] = ("paragraph", "item"),
-                chunk_docs: int = 32, metadata: dict | None = None) -> Iterator[pd.DataFrame | ReadError]:
-    """Stream tagged unit tables, one chunk of documents at a time; errors pass through.
+def tag_unit_tables(model, paths: Iterable[str | Path]) -> tuple[pd.DataFrame | None, list[ReadError]]:
+    """Tag ``.jsonl`` unit tables (``{"id", "text", ...}``); texts are cleaned like reports'.
 
-    A path ending in ``.jsonl`` is a table of ``{"id", "text"}`` units (its fields are kept);
-    anything else is report files, folders or globs, ingested as by ``fazhi ingest``.
+    Returns the tagged rows of every readable table (None when none was) and the errors.
     """
     from nlp.clean import clean_string
-    from nlp.ingest import UNIT_COLUMNS
 
-    paths = [str(p) for p in paths]
-    for p in (p for p in paths if p.endswith(".jsonl")):
+    frames, errors = [], []
+    for p in paths:
         try:
             units = read_units_jsonl(p)
-        except (ReadError, OSError) as err:
-            yield err if isinstance(err, ReadError) else ReadError(p, str(err))
+        except ReadError as err:
+            errors.append(err)
+            continue
+        except OSError as err:
+            errors.append(ReadError(p, f"cannot open: {err.strerror or err}"))
             continue
         units["text"] = units["text"].map(clean_string)
-        yield tag_frame(model, units)
-    buf: list[dict] = []
-    n_docs = 0
-    for item in iter_ingested([p for p in paths if not p.endswith(".jsonl")], metadata):
-        if isinstance(item, ReadError):
-            yield item
-            continue
-        buf.extend(item.unit_rows(granularity))
-        n_docs += 1
-        if n_docs >= chunk_docs:
-            yield tag_frame(model, pd.DataFrame(buf, columns=UNIT_COLUMNS))
-            buf, n_docs = [], 0
-    if buf:
-        yield tag_frame(model, pd.DataFrame(buf, columns=UNIT_COLUMNS))
+        frames.append(tag_frame(model, units))
+    return (pd.concat(frames, ignore_index=True) if frames else None), errors

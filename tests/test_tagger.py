@@ -185,3 +185,16 @@ def test_sentence_pooling_only_raises_scores(seed_labels):
     assert (b >= a - 1e-12).all()
     j = list(plain.classes_).index("legal_aid")
     assert b[0, j] > a[0, j]
+
+
+def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
+    from nlp.tagging import tag_unit_tables
+
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "a", "text": "開展人民調解", "source_db": "x"}\n', encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "b", "txt": "no text field"}\n', encoding="utf-8")
+    table, errors = tag_unit_tables(small_model, [good, bad, tmp_path / "missing.jsonl"])
+    assert list(table["id"]) == ["a"] and table["source_db"].iat[0] == "x"
+    assert table["text"].iat[0] == "开展人民调解"  # cleaned like report text (Traditional → Simplified)
+    assert sorted(Path(e.path).name for e in errors) == ["bad.jsonl", "missing.jsonl"]
