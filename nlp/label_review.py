@@ -3,7 +3,7 @@
 A confident-learning style check (as cleanlab's ``find_label_issues`` does for multi-label
 data, in a few lines and without the dependency): for each (unit, domain) the model trained
 on *other documents* gives a probability; a label of 1 with a probability far below the
-domain's threshold, or a 0 with a probability far above it, is a candidate error. A person
+domain's threshold, or a 0 with a probability far above it, is a candidate error. A reviewer
 then reads each candidate and fixes the label only where the label, not the model, is wrong.
 """
 
