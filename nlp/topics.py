@@ -183,7 +183,7 @@ class TopicModel:
         sel_coh_docs = [sel_docs[i] for i in sel_coh]
         per_k: dict[int, float] = {}
         best = None
-        for k in grid:
+        for k in _progress(grid, "topics: fitting k"):
             lda = self._new_lda(sel_corpus, k)
             cv, cv_window = _coherence(lda, sel_coh_docs, self.dictionary_, "c_v")
             per_k[k] = cv
@@ -246,6 +246,17 @@ class TopicModel:
                   "vocabulary": len(self.dictionary_), "n_docs": self.n_docs_}
         coherence = {**self.coherence_, "per_k": {str(k): v for k, v in self.coherence_["per_k"].items()}}
         return {"k": self.k_, "seed": self.seed, "coherence": coherence, "params": params}
+
+
+def _progress(items: Sequence, desc: str):
+    """A tqdm bar on stderr when it is a terminal; the plain sequence in pipes, logs and CI."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, file=sys.stderr, leave=False)
 
 
 def _better(value: float, incumbent: float) -> bool:
@@ -412,7 +423,7 @@ def dynamic_topics(model: TopicModel, texts: Sequence[str], years: Sequence[obje
     yrs = pd.array(list(years), dtype="Int64")
     global_topics = model.topic_word_matrix()
     frames = []
-    for lo, hi in bins:
+    for lo, hi in _progress(bins, "topics: periods"):
         mask = np.asarray(((yrs >= lo) & (yrs <= hi)).fillna(False), dtype=bool)
         sub = [corpus[i] for i in np.flatnonzero(mask)]
         if len(sub) < min_docs:
