@@ -29,6 +29,7 @@ class AnalysisResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    model: object | None = None  # the fitted model behind the tables (e.g. the TopicModel)
 
 
 def content_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -134,7 +135,7 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
     res.summary = {**model.summary_dict(), "n_units": len(units), "period_width": period_width}
     res.files["summary"] = out / "summary.json"
     write_text_atomic(res.files["summary"], json.dumps(res.summary, ensure_ascii=False, indent=2) + "\n")
-    res.summary["_model"] = model  # for callers; not serialised
+    res.model = model
     return res
 
 
@@ -157,8 +158,9 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     topics = run_topics(tagged, out / "topics", k=k, seed=seed)
     res = AnalysisResult(out, {**trends.tables, **topics.tables, "documents": ing.documents},
                          {**trends.files, **topics.files})
-    res.summary = {"trends": trends.summary, "topics": {k: v for k, v in topics.summary.items() if k != "_model"},
-                   "model": {k: model.card_.get(k) for k in ("taxonomy_version", "data_hash", "created", "n_train")},
+    res.summary = {"trends": trends.summary, "topics": topics.summary,
+                   "model": {key: model.card_.get(key)
+                             for key in ("taxonomy_version", "data_hash", "created", "n_train")},
                    "inputs": [str(p) for p in paths], "n_errors": len(ing.errors)}
     res.files["report"] = write_report(res, tagged, model.card_, out / "report.html")
     return res, ing.errors
