@@ -102,6 +102,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     char_ngrams: Annotated[bool, typer.Option(help="Character n-gram features (--no-char-ngrams: ~1.5x faster "
                                               "tagging, slightly lower accuracy).")] = True,
+    word_vectors: Annotated[Path | None, typer.Option(help="Word vectors (.npz from tools/train_word_vectors.py) "
+                                                      "whose mean per unit is added as features.")] = None,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics."""
     from nlp.evaluate import side_by_side
@@ -109,7 +111,10 @@ def train(
     from nlp.tagger import DomainTagger
     from nlp.train import train as run_train
 
-    tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None)
+    if word_vectors is not None and not word_vectors.is_file():
+        fail(f"{word_vectors}: no such word-vector file")
+    tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None,
+                          word_vectors=str(word_vectors) if word_vectors else None)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger)
     except (LabelError, OSError) as err:

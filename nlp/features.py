@@ -59,7 +59,8 @@ class CueCounter(BaseEstimator, TransformerMixin):
 
 
 def make_features(word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
-                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000) -> FeatureUnion:
+                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
+                  word_vectors: str | None = None) -> FeatureUnion:
     """The default feature union (a scikit-learn transformer)."""
     parts: list[tuple[str, object]] = [
         ("word", TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), token_pattern=None, lowercase=False,
@@ -70,4 +71,8 @@ def make_features(word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int,
         parts.append(("char", CharNgramTfidf(ngram_range=char_ngrams, min_df=min_df, max_features=max_features)))
     if cues:
         parts.append(("cues", CueCounter()))
+    if word_vectors:
+        from nlp.embeddings import MeanWordVectors
+
+        parts.append(("w2v", MeanWordVectors(word_vectors)))
     return FeatureUnion(parts)

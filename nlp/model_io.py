@@ -56,7 +56,10 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     vocabs, arrays = {}, {}
     for name, vec in model.features_.transformer_list:
-        if hasattr(vec, "vocab_codes_"):  # nlp.fast_ngrams.CharNgramTfidf: integer-coded n-grams
+        if hasattr(vec, "vectors_"):  # nlp.embeddings.MeanWordVectors
+            arrays[f"words__{name}"] = np.asarray(vec.words_, dtype=str)
+            arrays[f"vectors__{name}"] = vec.vectors_.astype(np.float16)
+        elif hasattr(vec, "vocab_codes_"):  # nlp.fast_ngrams.CharNgramTfidf: integer-coded n-grams
             arrays[f"codes__{name}"] = vec.vocab_codes_
             arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
         elif hasattr(vec, "vocabulary_"):
@@ -166,9 +169,13 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     model.taxonomy_version_ = config["taxonomy_version"]
     model.thresholds_ = np.array(config["thresholds"])
     model.calibration_ = None if config.get("calibration") is None else np.array(config["calibration"])
-    feats = make_features(model.word_ngrams, model.char_ngrams, model.min_df, model.cues)
+    feats = make_features(model.word_ngrams, model.char_ngrams, model.min_df, model.cues,
+                          word_vectors=model.word_vectors)
     for name, part in feats.transformer_list:
-        if name in vocabs:
+        if f"vectors__{name}" in arrays:
+            part.words_ = arrays[f"words__{name}"]
+            part.vectors_ = arrays[f"vectors__{name}"].astype(np.float32)
+        elif name in vocabs:
             part.vocabulary_ = {t: i for i, t in enumerate(vocabs[name])}
             part.idf_ = arrays[f"idf__{name}"]
         elif f"codes__{name}" in arrays:

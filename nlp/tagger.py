@@ -73,6 +73,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
             of the unit's and its sentences' probabilities. Long units mix domains and "one
             clause is enough" for a label, but TF-IDF normalisation dilutes a single clause in
             a long paragraph; a sentence-level score does not.
+        word_vectors: an ``.npz`` of word vectors (``nlp.embeddings``) whose mean per unit is
+            added as features; None for none. The fitted model keeps the vectors.
         random_state: seeds fold shuffling and the solver.
         taxonomy_path: a taxonomy YAML (None → the packaged one).
     """
@@ -80,7 +82,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
     def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
                  char_ngrams: tuple[int, int] | None = (2, 3), min_df: int = 2, cues: bool = True,
                  threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
-                 sentence_pooling: bool = True) -> None:
+                 sentence_pooling: bool = True, word_vectors: str | None = None) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -90,6 +92,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.random_state = random_state
         self.taxonomy_path = taxonomy_path
         self.sentence_pooling = sentence_pooling
+        self.word_vectors = word_vectors
 
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
@@ -151,7 +154,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.taxonomy_version_ = tax.version
         X = list(X)
         Y = to_matrix(y, tax.codes)
-        self.features_ = make_features(self.word_ngrams, self.char_ngrams, self.min_df, self.cues).fit(X)
+        self.features_ = make_features(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
+                                       word_vectors=self.word_vectors).fit(X)
         Xf = self.features_.transform(X)
         sent = self._sentences(X) if self.sentence_pooling else None
         self.estimators_ = self._fit_heads(Xf, Y)

@@ -198,3 +198,21 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
     assert list(table["id"]) == ["a"] and table["source_db"].iat[0] == "x"
     assert table["text"].iat[0] == "开展人民调解"  # cleaned like report text (Traditional → Simplified)
     assert sorted(Path(e.path).name for e in errors) == ["bad.jsonl", "missing.jsonl"]
+
+
+def test_word_vector_features_round_trip(tmp_path, seed_labels):
+    from nlp.embeddings import save_word_vectors, train_word_vectors
+    from nlp.tokenize import Tokenizer
+
+    tok = Tokenizer(stopwords=False)
+    words, vectors = train_word_vectors([tok(t) for t in seed_labels["text"]], vector_size=16, epochs=2,
+                                        min_count=2)
+    again = train_word_vectors([tok(t) for t in seed_labels["text"]], vector_size=16, epochs=2, min_count=2)
+    np.testing.assert_array_equal(vectors, again[1])  # one worker + seed: deterministic
+    path = save_word_vectors(tmp_path / "wv.npz", words, vectors)
+    X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
+    model = DomainTagger(threshold_folds=0, word_vectors=str(path)).fit(X, y, groups=g)
+    assert any("w2v:" in n for n in model.features_.get_feature_names_out())
+    saved = save_model(model, tmp_path / "m", {})
+    path.unlink()  # the model keeps its own copy of the vectors
+    np.testing.assert_array_equal(load_model(saved).predict_proba(X[:10]), model.predict_proba(X[:10]))

@@ -1,0 +1,99 @@
+"""Word vectors trained on a corpus (gensim word2vec) and a mean-vector feature for the tagger.
+
+Measured reason (grouped 5-fold CV on the project's labels): adding the mean word2vec vector
+of a unit to the TF-IDF and cue features raised macro-F1 from 0.941 to 0.945 (core four) and
+from 0.902 to 0.911 (all ten): vectors carry similarity between words the labeled data never
+pairs with a domain. The vectors are trained once, without labels, on a corpus (word2vec is
+unsupervised, so using the paragraphs that also carry labels leaks nothing) and stored in the
+model directory, so a model stays self-contained.
+
+Training is single-threaded with a fixed seed so the same corpus and seed give the same
+vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from nlp.tokenize import Tokenizer
+
+
+def corpus_sentences(corpus: str | Path, tokenizer: Tokenizer | None = None) -> list[list[str]]:
+    """Tokens of every paragraph of every ``.md``/``.txt`` file under ``corpus``."""
+    from nlp.corpus_refs import read_corpus_paragraphs
+
+    tok = tokenizer or Tokenizer(stopwords=False)
+    files = sorted(p for p in Path(corpus).rglob("*") if p.suffix in (".md", ".txt"))
+    return [tok(par) for f in files for par in read_corpus_paragraphs(f)]
+
+
+def train_word_vectors(sentences: Iterable[list[str]], vector_size: int = 100, epochs: int = 3, min_count: int = 5,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(words, vectors)`` from gensim word2vec (CBOW, window 5, one worker for determinism)."""
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(list(sentences), vector_size=vector_size, window=5, min_count=min_count, workers=1,
+                     epochs=epochs, seed=seed, sg=0)
+    words = np.array(model.wv.index_to_key, dtype=str)
+    return words, model.wv.vectors.astype(np.float32)
+
+
+def save_word_vectors(path: str | Path, words: np.ndarray, vectors: np.ndarray) -> Path:
+    from nlp.tables import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, words=np.asarray(words, dtype=str), vectors=vectors.astype(np.float16))
+    return Path(path)
+
+
+def load_word_vectors(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    data = np.load(path, allow_pickle=False)
+    return data["words"], data["vectors"].astype(np.float32)
+
+
+class MeanWordVectors(BaseEstimator, TransformerMixin):
+    """The l2-normalised mean of a unit's word vectors (a dense block in sparse form).
+
+    Parameters:
+        path: an ``.npz`` written by ``save_word_vectors``; ``fit`` loads it into
+            ``words_``/``vectors_`` (which a saved model keeps, so ``path`` is not needed later).
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+
+    def fit(self, X=None, y=None):
+        self.words_, self.vectors_ = load_word_vectors(self.path)
+        return self
+
+    def _index(self) -> dict[str, int]:
+        index = getattr(self, "_word_index", None)
+        if index is None or len(index) != len(self.words_):
+            index = self._word_index = {w: i for i, w in enumerate(self.words_.tolist())}
+        return index
+
+    def transform(self, X):
+        index = self._index()
+        tok = Tokenizer(stopwords=False)
+        out = np.zeros((len(X), self.vectors_.shape[1]), dtype=np.float32)
+        for i, text in enumerate(X):
+            rows = [index[w] for w in tok(text) if w in index]
+            if rows:
+                v = self.vectors_[rows].mean(axis=0)
+                norm = float(np.linalg.norm(v))
+                out[i] = v / norm if norm else v
+        return sparse.csr_matrix(out)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"w2v:{i}" for i in range(self.vectors_.shape[1])], dtype=object)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_word_index", None)
+        return state
