@@ -30,7 +30,7 @@ STAGES = [
     ("clean (furniture, pinyin, T→S)", "nlp/clean.py", "clean"),
     ("meta (year, body, region)", "nlp/meta.py", "extract_meta"),
     ("structure (headings, items)", "nlp/structure.py", "structure"),
-    ("unit rows (asdict)", "nlp/ingest.py", "unit_rows"),
+    ("unit rows", "nlp/ingest.py", "unit_rows"),
     ("tag_frame total", "nlp/tagging.py", "tag_frame"),
     ("  features: FeatureUnion.transform", "sklearn/pipeline.py", "transform"),
     ("    word TF-IDF (rjieba tokens)", "nlp/tokenize.py", "__call__"),
