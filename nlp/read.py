@@ -115,11 +115,14 @@ def _strict(data: bytes, enc: str, path: str | Path) -> str:
         raise ReadError(path, f"declared {enc} (BOM) but undecodable at byte {err.start}") from None
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head.translate(None, _NOT_CONTROL))  # bytes < 9 or 14..31, counted in C
     return control > len(head) * 0.05
 
 

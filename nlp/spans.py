@@ -35,30 +35,32 @@ class MappedText:
         return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
 
     def sub(self, pattern: re.Pattern[str], repl: Replacement) -> MappedText:
-        """``re.sub`` that keeps the offset map: new characters map to the match start."""
+        """``re.sub`` that keeps the offset map.
+
+        A same-length replacement keeps its characters' source positions; a replacement of
+        another length maps every new character to the match start. One pass over the
+        matches; unchanged matches cost nothing.
+        """
+        text, offsets = self.text, self.offsets
+        literal = repl if isinstance(repl, str) and "\\" not in repl else None
         pieces: list[str] = []
         maps: list[np.ndarray] = []
         pos = 0
-        changed_length = False
-        for m in pattern.finditer(self.text):
-            r = repl(m) if callable(repl) else m.expand(repl)
+        for m in pattern.finditer(text):
             s, e = m.span()
-            if len(r) == e - s:
-                continue  # handled in the same-length pass below
-            changed_length = True
-            pieces.append(self.text[pos:s])
-            maps.append(self.offsets[pos:s])
+            r = literal if literal is not None else (repl(m) if callable(repl) else m.expand(repl))
+            if len(r) == e - s and r == text[s:e]:
+                continue
+            pieces.append(text[pos:s])
+            maps.append(offsets[pos:s])
             pieces.append(r)
-            maps.append(np.full(len(r), self.offsets[s], dtype=np.int64))
+            maps.append(offsets[s:e] if len(r) == e - s else np.full(len(r), offsets[s], dtype=np.int64))
             pos = e
-        if changed_length:
-            pieces.append(self.text[pos:])
-            maps.append(self.offsets[pos:])
-            out = MappedText("".join(pieces), np.concatenate(maps))
-        else:
-            out = self
-        same = pattern.sub(lambda m: _same_length(m, repl), out.text)
-        return MappedText(same, out.offsets) if same is not out.text else out
+        if not pieces:
+            return self
+        pieces.append(text[pos:])
+        maps.append(offsets[pos:])
+        return MappedText("".join(pieces), np.concatenate(maps))
 
     def map_chars(self, fn: Callable[[str], str]) -> MappedText:
         """Apply a character-for-character conversion (e.g. Traditional → Simplified).
@@ -70,8 +72,3 @@ class MappedText:
         if len(new) == len(self.text):
             return MappedText(new, self.offsets)
         return self.sub(re.compile(r"[^\n]+"), lambda m: fn(m.group(0)))
-
-
-def _same_length(m: re.Match[str], repl: Replacement) -> str:
-    r = repl(m) if callable(repl) else m.expand(repl)
-    return r if len(r) == len(m.group(0)) else m.group(0)

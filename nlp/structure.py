@@ -30,7 +30,8 @@ class StructureRules:
     sentence_end: re.Pattern[str]
     not_heading: re.Pattern[str]
     front_max: int
-    item_marker: re.Pattern[str]
+    item_marker: re.Pattern[str]  # a marker at the start of a paragraph (use .match)
+    item_marker_inner: re.Pattern[str]  # the punctuation character a later marker follows
     min_items: int
     role_patterns: dict[str, re.Pattern[str]]
     role_max_level: int
@@ -48,6 +49,8 @@ def load_structure_rules(path: str | None = None) -> StructureRules:
         not_heading=re.compile(d["not_heading"]),
         front_max=int(d["front_max_chars"]),
         item_marker=re.compile(d["item_marker"]),
+        # punctuation first, marker as a look-ahead: ``re`` skips quickly to the punctuation
+        item_marker_inner=re.compile(f"{d['item_marker_after']}(?={d['item_marker']})"),
         min_items=int(d["min_items"]),
         role_patterns={k: re.compile(v) for k, v in d["role_patterns"].items()},
         role_max_level=int(d["role_max_level"]),
@@ -122,7 +125,8 @@ def _is_prose(t: str, rules: StructureRules) -> bool:
 
 def split_items(text: str, rules: StructureRules) -> list[tuple[int, int]]:
     """Item spans of a paragraph: the lead before the first marker, then one per marker."""
-    starts = [m.start() for m in rules.item_marker.finditer(text)]
+    starts = ([0] if rules.item_marker.match(text) else []) + [
+        m.end() for m in rules.item_marker_inner.finditer(text)]
     if len(starts) < rules.min_items:
         return [(0, len(text))]
     bounds = ([0] if starts[0] > 0 else []) + starts + [len(text)]
