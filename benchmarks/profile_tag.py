@@ -1,6 +1,6 @@
 """Where end-to-end tagging time goes: cProfile over N corpus files, in one process (jobs=1).
 
-Runs ``nlp.batch.process_file`` (ingest_file + tag_frame + JSON serialization) on a seeded
+Runs ``nlp.batch.process_files`` (ingest_file + one model call per group + JSON lines) on a seeded
 sample of files with the model already loaded, then prints each pipeline stage's share of the
 total (cumulative time of the stage's entry function) and the top functions by own time.
 
@@ -31,12 +31,14 @@ STAGES = [
     ("meta (year, body, region)", "nlp/meta.py", "extract_meta"),
     ("structure (headings, items)", "nlp/structure.py", "structure"),
     ("unit rows", "nlp/ingest.py", "unit_rows"),
-    ("tag_frame total", "nlp/tagging.py", "tag_frame"),
-    ("  features: FeatureUnion.transform", "sklearn/pipeline.py", "transform"),
-    ("    word TF-IDF (rjieba tokens)", "nlp/tokenize.py", "__call__"),
+    ("tagging total (tagged_jsonl_many)", "nlp/batch.py", "tagged_jsonl_many"),
+    ("  features (UnitFeatures)", "nlp/features.py", "transform_with_sentences"),
+    ("    segmentation + token hashes", "nlp/token_batch.py", "segment_batch"),
+    ("    word n-grams", "nlp/word_ngrams.py", "transform"),
+    ("    char n-grams", "nlp/fast_ngrams.py", "transform"),
     ("    cue counts", "nlp/features.py", "transform"),
-    ("  prediction: LogisticRegression heads", "nlp/tagger.py", "_proba"),
-    ("  scores dicts", "nlp/tagging.py", "<listcomp>"),
+    ("    word vectors", "nlp/embeddings.py", "transform"),
+    ("  prediction: logistic heads", "nlp/tagger.py", "_proba"),
     ("JSON lines (json.dumps)", "json/__init__.py", "dumps"),
 ]
 
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     random.Random(args.seed).shuffle(files)
     files = sorted(files[: args.files])
 
-    from nlp.batch import process_file
+    from nlp.batch import FILES_PER_TASK, process_file, process_files
     from nlp.model_io import load_model
 
     with tempfile.TemporaryDirectory() as tmpd:
@@ -80,15 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     prof.enable()
     n_units = 0
-    for p in files:
-        _, _, n, reason = process_file(model, p)
-        n_units += n
-        if reason:
-            print(f"  failed {p}: {reason}")
+    for i in range(0, len(files), FILES_PER_TASK):
+        for p, _, n, reason in process_files(model, files[i : i + FILES_PER_TASK]):
+            n_units += n
+            if reason:
+                print(f"  failed {p}: {reason}")
     prof.disable()
     wall = time.perf_counter() - t0
     stats = pstats.Stats(prof)
-    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "process_file") or wall
+    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "process_files") or wall
     print(f"model: {model_name}; {len(files)} files, {n_bytes / 1e6:.1f} MB, {n_units} units; "
           f"{wall:.1f} s under cProfile ({n_bytes / 1e6 / wall:.2f} MB/s with profiling overhead)")
     print(f"{'stage':<40} {'seconds':>8} {'share':>6}")

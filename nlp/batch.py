@@ -4,11 +4,12 @@
 unit columns (``nlp.ingest.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
 
 - **Parallel.** ``jobs`` worker processes (default: all cores) each load the model once (the pool
-  initializer) and take one file per task; ``jobs=1`` runs in-process with no pool. Workers return
-  a file's rows already serialized as JSON lines, and the parent appends them to disk as they
-  arrive (``imap_unordered``: files are written in *completion* order, so one large file never
-  holds the others back in memory; the rows of one file stay in document order, and ``jobs=1``
-  keeps input order). Memory does not grow with the batch.
+  initializer) and take a few files per task (``FILES_PER_TASK``, tagged in one model call);
+  ``jobs=1`` runs in-process with no pool. Workers return each file's rows already serialized
+  as JSON lines, and the parent appends them to disk as they arrive (``imap_unordered``: files
+  are written in *completion* order, so one large file never holds the others back in memory;
+  the rows of one file stay in document order, and ``jobs=1`` keeps input order). Memory does
+  not grow with the batch.
 - **Incremental and atomic.** While running, rows go to ``<out>.partial.jsonl`` (one complete JSON
   line per unit, flushed after each file) and each finished file gets one line in ``<out>.done``
   (``{"source": absolute path, "offset": bytes of the partial after its rows, "units": n}``; the
@@ -53,6 +54,7 @@ from nlp.tables import atomic_path, json_default, table_format
 
 TAG_COLUMNS = [*UNIT_COLUMNS, "labels", "scores"]
 CHUNK_ROWS = 5000  # rows per chunk when converting the partial to .csv/.parquet
+FILES_PER_TASK = 8  # files a worker ingests and tags in one model call (results still per file)
 BATCH_FORMAT = 1  # version of the .done sidecar format
 _INT_COLUMNS = ("paragraph", "item", "year", "start", "end")
 
@@ -100,38 +102,91 @@ def source_key(path: str | Path) -> str:
 # -- one file ------------------------------------------------------------------------------
 
 def tagged_jsonl(model, rows: list[dict]) -> str:
-    """Unit rows → tagged JSON lines (``TAG_COLUMNS``; one line per unit, '' for no units).
+    """Unit rows → tagged JSON lines (``TAG_COLUMNS``; one line per unit, '' for no units)."""
+    return tagged_jsonl_many(model, [rows])[0]
 
-    ``tag_frame`` scores each distinct text once (a paragraph without enumeration is also its
-    own single item, so about half of the units repeat a text).
+
+def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[str]:
+    """The units of several files tagged in one model call; JSON lines per file.
+
+    One call per group of files, not per file: the featurizer and the model work on arrays,
+    and a call has a fixed cost that a single short report does not amortize. Each distinct
+    text is scored once (a paragraph without enumeration is also its own single item, so
+    about half of the units repeat a text). Scores are rounded to 4 decimals, as ``tag_frame``.
     """
-    if not rows:
-        return ""
-    import pandas as pd
+    import numpy as np
+    import orjson
 
-    from nlp.tagging import tag_frame
+    index: dict[str, int] = {}
+    for rows in row_lists:
+        for r in rows:
+            index.setdefault(r["text"] or "", len(index))
+    if not index:
+        return ["" for _ in row_lists]
+    labels, proba = model.predict_labels(list(index))
+    codes = [str(c) for c in model.classes_]
+    scores = [dict(zip(codes, row, strict=True)) for row in np.round(proba, 4).tolist()]
+    labels = [[str(c) for c in row] for row in labels]
+    out = []
+    for rows in row_lists:
+        lines = []
+        for r in rows:
+            k = index[r["text"] or ""]
+            rec = {c: r.get(c) for c in UNIT_COLUMNS}
+            rec["labels"] = labels[k]
+            rec["scores"] = scores[k]
+            lines.append(orjson.dumps(rec, default=json_default))
+        out.append((b"\n".join(lines) + b"\n").decode("utf-8") if lines else "")
+    return out
 
-    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS).astype({"year": "Int64"})  # a missing year stays null
-    tagged = tag_frame(model, frame)
-    lines = []
-    for rec in tagged.to_dict("records"):
-        rec["labels"] = [str(c) for c in rec["labels"]]
-        lines.append(json.dumps(rec, ensure_ascii=False, default=json_default))
-    return "\n".join(lines) + "\n"
 
-
-def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES
-                 ) -> tuple[str, str, int, str | None]:
-    """Ingest and tag one file: ``(path, jsonl_text, n_units, error_reason_or_None)``.
+def process_files(model, paths: list[str | Path], granularity: Iterable[str] = GRANULARITIES
+                  ) -> list[tuple[str, str, int, str | None]]:
+    """Ingest and tag a group of files: ``(path, jsonl_text, n_units, error_reason_or_None)`` each.
 
     Never raises for a bad file (the reason is returned as a string, because ``ReadError``
     does not pickle across processes).
     """
+    granularity = tuple(granularity)
+    results: list[list] = []
+    good: list[int] = []
+    rows_of: list[list[dict]] = []
+    for path in paths:
+        try:
+            rows = ingest_file(path).unit_rows(granularity)
+        except ReadError as err:
+            results.append([str(path), "", 0, err.reason])
+            continue
+        except Exception as err:  # defensive: one odd file must never kill a batch
+            results.append([str(path), "", 0, f"failed to process ({type(err).__name__}: {err})"])
+            continue
+        results.append([str(path), "", len(rows), None])
+        good.append(len(results) - 1)
+        rows_of.append(rows)
     try:
-        rows = ingest_file(path).unit_rows(tuple(granularity))
-        return str(path), tagged_jsonl(model, rows), len(rows), None
-    except ReadError as err:
-        return str(path), "", 0, err.reason
+        texts = tagged_jsonl_many(model, rows_of)
+    except Exception:
+        if len(rows_of) <= 1:
+            raise
+        texts = []  # tag file by file, so one odd file cannot fail its neighbours
+        for rows in rows_of:
+            try:
+                texts.append(tagged_jsonl(model, rows))
+            except Exception as err:
+                texts.append(err)
+    for i, text in zip(good, texts, strict=True):
+        if isinstance(text, Exception):
+            results[i][1:] = ["", 0, f"failed to process ({type(text).__name__}: {text})"]
+        else:
+            results[i][1] = text
+    return [tuple(r) for r in results]
+
+
+def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES
+                 ) -> tuple[str, str, int, str | None]:
+    """Ingest and tag one file (see ``process_files``)."""
+    try:
+        return process_files(model, [path], granularity)[0]
     except Exception as err:  # defensive: one odd file must never kill a batch
         return str(path), "", 0, f"failed to process ({type(err).__name__}: {err})"
 
@@ -153,10 +208,10 @@ def _init_worker(model_dir: str | None, granularity: tuple[str, ...]) -> None:
         _WORKER["error"] = err
 
 
-def _worker_task(path: str) -> tuple[str, str, int, str | None]:
+def _worker_task(paths: list[str]) -> list[tuple[str, str, int, str | None]]:
     if "error" in _WORKER:
         raise _WORKER["error"]
-    return process_file(_WORKER["model"], path, _WORKER["granularity"])
+    return process_files(_WORKER["model"], paths, _WORKER["granularity"])
 
 
 def _pool_context():
@@ -301,7 +356,7 @@ def _scan_partial(partial: Path) -> tuple[int, dict[str, int]]:
     return offset, finished
 
 
-_SOURCE_FIELD = re.compile(r'"source": ("(?:[^"\\]|\\.)*")')
+_SOURCE_FIELD = re.compile(r'"source": ?("(?:[^"\\]|\\.)*")')
 
 
 def _torn_source(raw: bytes) -> str | None:
@@ -454,8 +509,8 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
         bar = tqdm(total=len(files), initial=report.n_files_skipped_resumed, unit="file", file=sys.stderr,
                    desc="tagging")
 
-    def consume(results: Iterator[tuple[str, str, int, str | None]]) -> None:
-        for src, text, n_units, reason in results:
+    def consume(groups: Iterator[list[tuple[str, str, int, str | None]]]) -> None:
+        for src, text, n_units, reason in (r for group in groups for r in group):
             if reason is not None:
                 failed(ReadError(src, reason))
             else:
@@ -472,10 +527,14 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
                 from nlp.model_io import load_model
 
                 model = load_model(model_dir)
-                consume(process_file(model, p, granularity) for p in todo)
+                consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity)
+                        for i in range(0, len(todo), FILES_PER_TASK))
         else:
             pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=(model_dir, granularity))
-            consume(pool.imap_unordered(_worker_task, [str(p) for p in todo], chunksize=1))
+            # groups of files per task, but never so few tasks that a worker sits idle
+            per_task = max(1, min(FILES_PER_TASK, len(todo) // (4 * jobs)))
+            tasks = [[str(p) for p in todo[i : i + per_task]] for i in range(0, len(todo), per_task)]
+            consume(pool.imap_unordered(_worker_task, tasks, chunksize=1))
             pool.close()
             pool.join()
             pool = None

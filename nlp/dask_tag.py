@@ -73,7 +73,7 @@ def write_part(files: list[str], index: int, out_dir: str, model_dir: str | None
 
     Returns ``{"path", "n_files", "n_units", "errors": [(path, reason), ...]}``.
     """
-    from nlp.batch import process_file
+    from nlp.batch import FILES_PER_TASK, process_files
     from nlp.tables import atomic_path
 
     model = cached_model(model_dir)
@@ -81,8 +81,9 @@ def write_part(files: list[str], index: int, out_dir: str, model_dir: str | None
     n_units = 0
     errors: list[tuple[str, str]] = []
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        for f in files:
-            src, text, n, reason = process_file(model, f, granularity)
+        groups = (process_files(model, files[i : i + FILES_PER_TASK], granularity)
+                  for i in range(0, len(files), FILES_PER_TASK))
+        for src, text, n, reason in (r for group in groups for r in group):
             if reason is not None:
                 errors.append((src, reason))
             else:

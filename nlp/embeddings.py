@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
 
+from nlp.tfidf import CodeIndex
+from nlp.token_batch import TokenBatch, string_hashes
 from nlp.tokenize import Tokenizer
 
 
@@ -60,6 +63,9 @@ def load_word_vectors(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 class MeanWordVectors(BaseEstimator, TransformerMixin):
     """The l2-normalised mean of a unit's word vectors (a dense block in sparse form).
 
+    Works on a ``TokenBatch`` (``nlp.token_batch``): words are matched by their token hash, so
+    a batch costs one hash-table look-up and one sparse × dense product, no Python per token.
+
     Parameters:
         path: an ``.npz`` written by ``save_word_vectors``; ``fit`` loads it into
             ``words_``/``vectors_`` (which a saved model keeps, so ``path`` is not needed later).
@@ -72,28 +78,27 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
         self.words_, self.vectors_ = load_word_vectors(self.path)
         return self
 
-    def _index(self) -> dict[str, int]:
-        index = getattr(self, "_word_index", None)
-        if index is None or len(index) != len(self.words_):
-            index = self._word_index = {w: i for i, w in enumerate(self.words_.tolist())}
-        return index
+    def _index(self) -> CodeIndex:
+        cache = getattr(self, "_index_cache", None)
+        if cache is None or len(cache.index) != len(self.words_):
+            cache = self._index_cache = CodeIndex(string_hashes(self.words_.tolist()))
+        return cache
 
-    def transform(self, X):
-        index = self._index()
-        tok = Tokenizer(stopwords=False)
-        out = np.zeros((len(X), self.vectors_.shape[1]), dtype=np.float32)
-        for i, text in enumerate(X):
-            rows = [index[w] for w in tok(text) if w in index]
-            if rows:
-                v = self.vectors_[rows].mean(axis=0)
-                norm = float(np.linalg.norm(v))
-                out[i] = v / norm if norm else v
-        return sparse.csr_matrix(out)
+    def transform(self, batch: TokenBatch, level: str = "unit"):
+        from nlp.word_ngrams import row_groups
+
+        group, n_rows = row_groups(batch, level)
+        word = self._index().lookup(batch.hashes)
+        hit = (word >= 0) & (group >= 0)
+        counts = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (group[hit], word[hit])),
+                                   shape=(n_rows, len(self.words_)))
+        summed = np.asarray(counts @ self.vectors_, dtype=np.float32)  # the mean's direction: l2 removes 1/n
+        return sparse.csr_matrix(normalize(summed, norm="l2", copy=False) if n_rows else summed)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"w2v:{i}" for i in range(self.vectors_.shape[1])], dtype=object)
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_word_index", None)
+        state.pop("_index_cache", None)
         return state

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
+
+from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 
 _WHITESPACE = re.compile(r"\s\s+")
 _BITS = 16  # one BMP code point per slot (characters beyond the BMP, e.g. emoji, share 0xFFFF)
@@ -59,7 +59,7 @@ def decode(code: int) -> str:
     return "".join(chars)
 
 
-class CharNgramTfidf(BaseEstimator, TransformerMixin):
+class CharNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
     """TF-IDF over character n-grams (see the module docstring).
 
     Parameters mirror ``TfidfVectorizer``: ``ngram_range``, ``min_df`` (documents),
@@ -77,38 +77,13 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
     def fit(self, X, y=None):
         texts = list(X)
         codes, docs = _all_codes(texts, tuple(self.ngram_range))
-        uniq, inverse = np.unique(codes, return_inverse=True)
-        total = np.bincount(inverse, minlength=len(uniq))
-        pairs = np.unique(inverse * np.int64(len(texts) + 1) + docs)
-        df = np.bincount(pairs // (len(texts) + 1), minlength=len(uniq))
-        keep = np.flatnonzero(df >= self.min_df)
-        if self.max_features is not None and len(keep) > self.max_features:
-            order = np.lexsort((uniq[keep], -total[keep]))  # most frequent; ties by code, deterministic
-            keep = np.sort(keep[order[: self.max_features]])
-        self.vocab_codes_ = uniq[keep]
-        n = len(texts)
-        self.idf_ = np.log((1 + n) / (1 + df[keep])) + 1.0
+        self.vocab_codes_, self.idf_, _ = fit_vocabulary(codes, docs, len(texts), self.min_df, self.max_features)
         return self
 
     def transform(self, X):
         texts = list(X)
         codes, docs = _all_codes(texts, tuple(self.ngram_range))
-        pos = self._index().get_indexer(codes)  # a C hash table: faster than searchsorted here
-        hit = pos >= 0
-        m = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float64), (docs[hit], pos[hit])),
-                              shape=(len(texts), len(self.vocab_codes_)))
-        m.sum_duplicates()
-        if self.sublinear_tf:
-            m.data = np.log(m.data) + 1.0
-        m = m @ sparse.diags(self.idf_)
-        return normalize(m, norm="l2", copy=False).astype(np.float32)
-
-    def _index(self):
-        import pandas as pd
-
-        if getattr(self, "_index_cache", None) is None or len(self._index_cache) != len(self.vocab_codes_):
-            self._index_cache = pd.Index(self.vocab_codes_)
-        return self._index_cache
+        return tfidf_rows(docs, self._index().lookup(codes), len(texts), self.idf_, self.sublinear_tf)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([decode(c) for c in self.vocab_codes_], dtype=object)

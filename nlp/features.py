@@ -1,9 +1,13 @@
-"""Unit texts → sparse features: word n-gram TF-IDF, character n-gram TF-IDF, domain cues.
+"""Unit texts → sparse features: word n-gram TF-IDF, character n-gram TF-IDF, cues, word vectors.
 
 Word n-grams carry the domain vocabulary the segmenter knows (user dictionary included);
-character n-grams (``nlp.fast_ngrams``, vectorised) catch what segmentation splits or misses
-(new coinages, OCR noise); cue
-counts give each domain's taxonomy cues (``nlp/data/taxonomy.yaml``) a direct feature.
+character n-grams (``nlp.fast_ngrams``) catch what segmentation splits or misses (new
+coinages, OCR noise); cue counts give each domain's taxonomy cues (``nlp/data/taxonomy.yaml``)
+a direct feature; the mean word vector (``nlp.embeddings``) carries word similarity.
+
+``UnitFeatures`` segments a batch once (``nlp.token_batch``) and feeds the same token stream
+to the word n-gram and word-vector blocks, for units and for their sentences (the tagger's
+sentence pooling): at corpus scale, segmenting and counting twice was most of tagging time.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import yaml
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
+from nlp.data_files import read_data_text
 from nlp.fast_ngrams import CharNgramTfidf
 from nlp.taxonomy import load_taxonomy
-from nlp.tokenize import Tokenizer
+from nlp.token_batch import TokenBatch, segment_batch
+from nlp.word_ngrams import WordNgramTfidf
+
+TOKEN_PARTS = ("word", "w2v")  # blocks that read a TokenBatch; the others read texts
 
 
 class CueCounter(BaseEstimator, TransformerMixin):
@@ -26,53 +33,128 @@ class CueCounter(BaseEstimator, TransformerMixin):
 
     All cues are matched in one pass by a compiled alternation (longest cue first), so a cue
     inside a longer cue (执法监督 in 行政执法监督) counts once, for the longer one.
+
+    Parameters: ``taxonomy_path``; ``conventions`` also counts the labeling-convention cues of
+    ``nlp/data/convention_cues.yaml`` (or ``conventions_path``) in their domain's column.
+    Learned: ``codes_``, ``cue_domains_`` (cue → column indices; saved with a model, so a
+    later edit of the data files does not change a trained model).
     """
 
-    def __init__(self, taxonomy_path: str | None = None) -> None:
+    def __init__(self, taxonomy_path: str | None = None, conventions: bool = False,
+                 conventions_path: str | None = None) -> None:
         self.taxonomy_path = taxonomy_path
+        self.conventions = conventions
+        self.conventions_path = conventions_path
 
-    def fit(self, X, y=None):
+    def fit(self, X=None, y=None):
         tax = load_taxonomy(self.taxonomy_path)
-        self.codes_ = tax.codes
         owners: dict[str, list[int]] = {}
         for j, d in enumerate(tax.domains):
             for cue in d.cues:
                 owners.setdefault(cue, []).append(j)
-        self.cue_domains_ = owners
-        self.pattern_ = re.compile("|".join(map(re.escape, sorted(owners, key=len, reverse=True))))
+        if self.conventions:
+            extra = yaml.safe_load(read_data_text("convention_cues.yaml", self.conventions_path)) or {}
+            for code, cues in extra.items():
+                if code not in tax.codes:
+                    raise ValueError(f"convention cues: unknown domain {code!r} (not in the taxonomy)")
+                for cue in cues or []:
+                    if tax.codes.index(code) not in owners.setdefault(str(cue), []):
+                        owners[str(cue)].append(tax.codes.index(code))
+        return self.set_cues(tax.codes, owners)
+
+    def set_cues(self, codes: list[str], cue_domains: dict[str, list[int]]):
+        """Use these cues (as saved with a model) instead of the data files'."""
+        self.codes_ = list(codes)
+        self.cue_domains_ = {c: list(js) for c, js in cue_domains.items()}
+        self.pattern_ = re.compile("|".join(map(re.escape, sorted(self.cue_domains_, key=len, reverse=True))))
         return self
 
     def transform(self, X):
-        rows, cols, vals = [], [], []
-        for i, text in enumerate(X):
-            counts = np.zeros(len(self.codes_))
-            for cue in self.pattern_.findall(text):
-                counts[self.cue_domains_[cue]] += 1
-            for j in np.flatnonzero(counts):
-                rows.append(i)
-                cols.append(j)
-                vals.append(np.log1p(counts[j]))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=(len(X), len(self.codes_)))
+        """One regex pass over the whole batch (texts joined by NUL, which no cue contains)."""
+        texts = list(X)
+        joined = "\x00".join(texts)
+        bounds = np.cumsum([len(t) + 1 for t in texts])
+        pos, doms = [], []
+        for m in self.pattern_.finditer(joined):
+            for j in self.cue_domains_[m.group()]:
+                pos.append(m.start())
+                doms.append(j)
+        rows = np.searchsorted(bounds, np.asarray(pos, dtype=np.int64), side="right")
+        m = sparse.csr_matrix((np.ones(len(pos)), (rows, np.asarray(doms, dtype=np.int64))),
+                              shape=(len(texts), len(self.codes_)))
+        m.sum_duplicates()
+        m.data = np.log1p(m.data)
+        return m
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"cue:{c}" for c in self.codes_], dtype=object)
 
 
-def make_features(word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
-                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
-                  word_vectors: str | None = None) -> FeatureUnion:
-    """The default feature union (a scikit-learn transformer)."""
-    parts: list[tuple[str, object]] = [
-        ("word", TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), token_pattern=None, lowercase=False,
-                                 ngram_range=word_ngrams, min_df=min_df, sublinear_tf=True,
-                                 max_features=max_features, dtype=np.float32)),
-    ]
-    if char_ngrams:
-        parts.append(("char", CharNgramTfidf(ngram_range=char_ngrams, min_df=min_df, max_features=max_features)))
-    if cues:
-        parts.append(("cues", CueCounter()))
-    if word_vectors:
-        from nlp.embeddings import MeanWordVectors
+class UnitFeatures(BaseEstimator, TransformerMixin):
+    """texts → [word n-gram TF-IDF | char n-gram TF-IDF | cue counts | mean word vector].
 
-        parts.append(("w2v", MeanWordVectors(word_vectors)))
-    return FeatureUnion(parts)
+    Parameters: ``word_ngrams``; ``char_ngrams`` (None: no character block); ``min_df`` and
+    ``max_features`` for both TF-IDF blocks; ``cues`` and ``convention_cues`` (see
+    ``CueCounter``); ``word_vectors`` (path of an ``.npz`` from ``nlp.embeddings``, None: no
+    vector block). Learned: ``parts_``, a list of
+    ``(name, fitted transformer)`` in column order.
+    """
+
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
+                 min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
+                 word_vectors: str | None = None, convention_cues: bool = False) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.cues = cues
+        self.max_features = max_features
+        self.word_vectors = word_vectors
+        self.convention_cues = convention_cues
+
+    def unfitted_parts(self) -> list[tuple[str, object]]:
+        parts: list[tuple[str, object]] = [
+            ("word", WordNgramTfidf(ngram_range=self.word_ngrams, min_df=self.min_df, max_features=self.max_features))]
+        if self.char_ngrams:
+            parts.append(("char", CharNgramTfidf(ngram_range=self.char_ngrams, min_df=self.min_df,
+                                                 max_features=self.max_features)))
+        if self.cues:
+            parts.append(("cues", CueCounter(conventions=self.convention_cues)))
+        if self.word_vectors:
+            from nlp.embeddings import MeanWordVectors
+
+            parts.append(("w2v", MeanWordVectors(self.word_vectors)))
+        return parts
+
+    def fit(self, X, y=None):
+        texts = list(X)
+        batch = segment_batch(texts)
+        self.parts_ = [(name, part.fit(batch if name in TOKEN_PARTS else texts))
+                       for name, part in self.unfitted_parts()]
+        return self
+
+    def transform(self, X):
+        return self.transform_with_sentences(X, sentences=False)[0]
+
+    def transform_with_sentences(self, X, sentences: bool = True
+                                 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None, np.ndarray]:
+        """Unit rows, sentence rows (units of 2+ sentences of 8+ characters) and each sentence's unit."""
+        texts = list(X)
+        batch: TokenBatch = segment_batch(texts)
+        sent_texts = batch.sentence_texts if sentences else []
+        n = len(texts)
+        units, sents = [], []
+        for name, part in self.parts_:
+            if name in TOKEN_PARTS:
+                units.append(part.transform(batch))
+                if sentences:
+                    sents.append(part.transform(batch, level="sentence"))
+            else:
+                both = part.transform(texts + sent_texts).tocsr()
+                units.append(both[:n])
+                sents.append(both[n:])
+        xu = sparse.hstack(units, format="csr", dtype=np.float32)
+        xs = sparse.hstack(sents, format="csr", dtype=np.float32) if sentences else None
+        return xu, xs, batch.sentence_owner
+
+    def get_feature_names_out(self, input_features=None):
+        return np.concatenate([[f"{name}__{t}" for t in part.get_feature_names_out()] for name, part in self.parts_])

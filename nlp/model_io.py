@@ -2,9 +2,10 @@
 
 A model directory holds:
     config.json   estimator parameters, taxonomy version, domains, thresholds, feature settings
-    vocab.json    the vocabularies of the word TF-IDF vectorizer (terms in column order)
-    arrays.npz    idf vectors, integer-coded character n-grams, logistic-regression
-                  coefficients and intercepts (loaded with
+    vocab.json    the word n-grams of the word TF-IDF block (terms in column order, for
+                  feature names and explanations)
+    arrays.npz    idf vectors, integer-coded character n-grams, hashed word n-grams, word
+                  vectors, logistic-regression coefficients and intercepts (loaded with
                   ``allow_pickle=False``, so a model file can never run code)
     card.json     the model card: training-data hash, label counts, cross-validated metrics,
                   library versions, date (and MODEL_CARD.md, the same for people)
@@ -29,7 +30,7 @@ from nlp.taxonomy import load_taxonomy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc", "pandas")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.word_ngrams), one segmentation per batch
 
 
 class ModelError(ValueError):
@@ -55,19 +56,17 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     vocabs, arrays = {}, {}
-    for name, vec in model.features_.transformer_list:
+    for name, vec in model.features_.parts_:
         if hasattr(vec, "vectors_"):  # nlp.embeddings.MeanWordVectors
             arrays[f"words__{name}"] = np.asarray(vec.words_, dtype=str)
             arrays[f"vectors__{name}"] = vec.vectors_.astype(np.float16)
-        elif hasattr(vec, "vocab_codes_"):  # nlp.fast_ngrams.CharNgramTfidf: integer-coded n-grams
-            arrays[f"codes__{name}"] = vec.vocab_codes_
+        elif hasattr(vec, "vocab_codes_"):  # character n-gram codes, or word n-gram hashes (uint64 as int64)
+            arrays[f"codes__{name}"] = vec.vocab_codes_.view(np.int64)
             arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
-        elif hasattr(vec, "vocabulary_"):
-            terms = [""] * len(vec.vocabulary_)
-            for term, idx in vec.vocabulary_.items():
-                terms[idx] = term
-            vocabs[name] = terms
-            arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
+            if hasattr(vec, "terms_"):
+                vocabs[name] = [str(t) for t in vec.terms_]
+        elif hasattr(vec, "cue_domains_"):  # the cue lists the model was trained with
+            vocabs[f"cues__{name}"] = {"codes": vec.codes_, "cues": vec.cue_domains_}
     heads = []
     for code, head in zip(model.classes_, model.estimators_, strict=True):
         if hasattr(head, "coef_"):
@@ -84,7 +83,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         "domains": list(model.classes_),
         "thresholds": [float(t) for t in model.thresholds_],
         "calibration": None if model.calibration_ is None else model.calibration_.tolist(),
-        "features": [name for name, _ in model.features_.transformer_list],
+        "features": [name for name, _ in model.features_.parts_],
         "heads": heads,
     }
     write_text_atomic(out / "config.json", json.dumps(config, ensure_ascii=False, indent=2) + "\n")
@@ -143,7 +142,7 @@ def load_card(model_dir: str | Path) -> dict:
 
 def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
     """Load a tagger, refusing one trained with another taxonomy version."""
-    from nlp.features import make_features
+    from nlp.features import UnitFeatures
     from nlp.tagger import DomainTagger
 
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
@@ -159,7 +158,8 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     except (OSError, ValueError) as err:
         raise ModelError(f"{model_dir}: incomplete or damaged model files ({err})") from None
     if config.get("format") != FORMAT_VERSION:
-        raise ModelError(f"{model_dir}: unsupported model format {config.get('format')!r}")
+        raise ModelError(f"{model_dir}: unsupported model format {config.get('format')!r} (this version reads "
+                         f"format {FORMAT_VERSION}); retrain it with `fazhi train`")
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config["params"].items()}
     params["taxonomy_path"] = taxonomy_path
     model = DomainTagger(**params)
@@ -169,20 +169,24 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     model.taxonomy_version_ = config["taxonomy_version"]
     model.thresholds_ = np.array(config["thresholds"])
     model.calibration_ = None if config.get("calibration") is None else np.array(config["calibration"])
-    feats = make_features(model.word_ngrams, model.char_ngrams, model.min_df, model.cues,
-                          word_vectors=model.word_vectors)
-    for name, part in feats.transformer_list:
+    feats = UnitFeatures(model.word_ngrams, model.char_ngrams, model.min_df, model.cues,
+                         word_vectors=model.word_vectors, convention_cues=model.convention_cues)
+    parts = feats.unfitted_parts()
+    for name, part in parts:
         if f"vectors__{name}" in arrays:
             part.words_ = arrays[f"words__{name}"]
             part.vectors_ = arrays[f"vectors__{name}"].astype(np.float32)
-        elif name in vocabs:
-            part.vocabulary_ = {t: i for i, t in enumerate(vocabs[name])}
-            part.idf_ = arrays[f"idf__{name}"]
         elif f"codes__{name}" in arrays:
-            part.vocab_codes_ = arrays[f"codes__{name}"]
+            codes = arrays[f"codes__{name}"]
+            part.vocab_codes_ = codes.view(np.uint64) if name in vocabs else codes
             part.idf_ = arrays[f"idf__{name}"]
+            if name in vocabs:
+                part.terms_ = np.array(vocabs[name], dtype=object)
+        elif f"cues__{name}" in vocabs:
+            part.set_cues(vocabs[f"cues__{name}"]["codes"], vocabs[f"cues__{name}"]["cues"])
         else:
             part.fit([])
+    feats.parts_ = parts
     model.features_ = feats
     heads = []
     for h in config["heads"]:

@@ -13,19 +13,17 @@ model again; thresholds are then chosen on the calibrated scale.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
-from nlp.features import make_features
+from nlp.features import UnitFeatures
 from nlp.taxonomy import load_taxonomy
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
-_SENTENCE_RE = re.compile(r"[^。；！？]+[。；！？]?")
-MIN_SENTENCE_CHARS = 8
 
 
 def to_matrix(y, codes: list[str]) -> np.ndarray:
@@ -67,12 +65,14 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
 
     Parameters:
         C: inverse regularisation of each logistic regression.
-        word_ngrams, char_ngrams, min_df, cues: feature settings (see ``make_features``).
+        word_ngrams, char_ngrams, min_df, cues: feature settings (see ``nlp.features.UnitFeatures``).
         threshold_folds: folds for out-of-fold threshold selection (0 → all thresholds 0.5).
         sentence_pooling: also score each sentence of a unit and keep, per domain, the highest
             of the unit's and its sentences' probabilities. Long units mix domains and "one
             clause is enough" for a label, but TF-IDF normalisation dilutes a single clause in
             a long paragraph; a sentence-level score does not.
+        convention_cues: count the labeling conventions' cue phrases
+            (``nlp/data/convention_cues.yaml``) with the taxonomy cues of their domain.
         word_vectors: an ``.npz`` of word vectors (``nlp.embeddings``) whose mean per unit is
             added as features; None for none. The fitted model keeps the vectors.
         random_state: seeds fold shuffling and the solver.
@@ -82,7 +82,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
     def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
                  char_ngrams: tuple[int, int] | None = (2, 3), min_df: int = 2, cues: bool = True,
                  threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
-                 sentence_pooling: bool = True, word_vectors: str | None = None) -> None:
+                 sentence_pooling: bool = True, word_vectors: str | None = None,
+                 convention_cues: bool = True) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -93,6 +94,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.taxonomy_path = taxonomy_path
         self.sentence_pooling = sentence_pooling
         self.word_vectors = word_vectors
+        self.convention_cues = convention_cues
 
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
@@ -110,22 +112,38 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
                 heads.append(head)
         return heads
 
-    @staticmethod
-    def _proba(heads: list, Xf) -> np.ndarray:
-        cols = [h.predict_proba(Xf)[:, 1] if hasattr(h, "predict_proba") else np.full(Xf.shape[0], h)
-                for h in heads]
-        return np.column_stack(cols) if cols else np.zeros((Xf.shape[0], 0))
+    def _proba(self, heads: list, Xf) -> np.ndarray:
+        """Probabilities of every head, from one sparse × dense product.
 
-    def _sentences(self, X: list[str]):
-        """Sentence features and the unit each sentence belongs to (units of 2+ sentences)."""
-        sents, owner = [], []
-        for i, text in enumerate(X):
-            parts = [p for p in _SENTENCE_RE.findall(text) if len(p.strip()) >= MIN_SENTENCE_CHARS]
-            if len(parts) > 1:
-                sents.extend(parts)
-                owner.extend([i] * len(parts))
-        feats = self.features_.transform(sents) if sents else None
-        return feats, np.asarray(owner, dtype=np.int64), len(X)
+        Equal to each ``LogisticRegression.predict_proba(Xf)[:, 1]`` (the sigmoid of the
+        decision function), but the coefficients are stacked once into a (features × domains)
+        matrix, so the features are read once rather than once per domain.
+        """
+        cache = getattr(self, "_stacked", None)
+        if cache is None or cache[0] is not heads:
+            live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
+            W = np.column_stack([heads[j].coef_.ravel() for j in live]) if live else np.zeros((Xf.shape[1], 0))
+            b = np.array([float(heads[j].intercept_[0]) for j in live])
+            cache = self._stacked = (heads, live, W, b)
+        _, live, W, b = cache
+        out = np.empty((Xf.shape[0], len(heads)), dtype=np.float64)
+        for j, h in enumerate(heads):
+            if j not in live:
+                out[:, j] = h
+        if live:
+            z = np.asarray(Xf @ W, dtype=np.float64) + b
+            out[:, live] = expit(z)
+        return out
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_stacked", None)
+        return state
+
+    def _features(self, X: list[str]):
+        """Unit features and, with sentence pooling, ``(sentence features, owner unit, n units)``."""
+        xu, xs, owner = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
+        return xu, ((xs, owner, len(X)) if self.sentence_pooling else None)
 
     def _pooled(self, heads: list, Xf, sent, rows: np.ndarray | None = None) -> np.ndarray:
         """Unit probabilities, max-pooled with sentence probabilities when enabled.
@@ -154,10 +172,9 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.taxonomy_version_ = tax.version
         X = list(X)
         Y = to_matrix(y, tax.codes)
-        self.features_ = make_features(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
-                                       word_vectors=self.word_vectors).fit(X)
-        Xf = self.features_.transform(X)
-        sent = self._sentences(X) if self.sentence_pooling else None
+        self.features_ = UnitFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
+                                      word_vectors=self.word_vectors, convention_cues=self.convention_cues).fit(X)
+        Xf, sent = self._features(X)
         self.estimators_ = self._fit_heads(Xf, Y)
         self.thresholds_ = np.full(len(self.classes_), 0.5)
         self.calibration_ = None
@@ -185,9 +202,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, X) -> np.ndarray:
         """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
-        X = list(X)
-        sent = self._sentences(X) if self.sentence_pooling else None
-        return self._calibrate(self._pooled(self.estimators_, self.features_.transform(X), sent))
+        Xf, sent = self._features(list(X))
+        return self._calibrate(self._pooled(self.estimators_, Xf, sent))
 
     def predict(self, X) -> np.ndarray:
         """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""
@@ -206,10 +222,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         domain is explained on the sentence that scored it highest (the unit itself when
         that scored higher), since that is where its score came from.
         """
-        candidates = [text]
-        if self.sentence_pooling:
-            candidates += [p for p in _SENTENCE_RE.findall(text) if len(p.strip()) >= MIN_SENTENCE_CHARS]
-        xf = self.features_.transform(candidates).tocsr()
+        xu, xs, _ = self.features_.transform_with_sentences([text], sentences=self.sentence_pooling)
+        xf = sparse.vstack([xu, xs], format="csr") if xs is not None and xs.shape[0] else xu
         raw = self._proba(self.estimators_, xf)
         names = self.features_.get_feature_names_out()
         if domains is None:

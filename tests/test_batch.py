@@ -128,6 +128,7 @@ def test_resume_drops_a_torn_file(tiny_model_dir, expected, seed_copy, tmp_path,
 
 def test_interrupt_then_resume(tiny_model_dir, expected, seed_copy, tmp_path, monkeypatch):
     out = tmp_path / "tags.parquet"
+    monkeypatch.setattr(batch, "FILES_PER_TASK", 1)  # commit file by file, so two are finished
     calls = _counting_ingest(monkeypatch, fail_on=3)
     with pytest.raises(KeyboardInterrupt):
         tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1)
@@ -191,3 +192,16 @@ def test_dask_local_cluster_matches_tag_frame(tiny_model_dir, expected, tmp_path
     got = pd.concat([_read_jsonl(p) for p in parts], ignore_index=True)
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not list((tmp_path / "parts").glob(".*.tmp"))
+
+
+def test_interrupt_inside_a_group_loses_only_that_group(tiny_model_dir, expected, seed_copy, tmp_path, monkeypatch):
+    out = tmp_path / "tags.jsonl"
+    monkeypatch.setattr(batch, "FILES_PER_TASK", 2)
+    calls = _counting_ingest(monkeypatch, fail_on=4)  # the 2nd file of the 2nd group
+    with pytest.raises(KeyboardInterrupt):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1)
+    lines = partial_path(out).read_text("utf-8").splitlines()
+    assert {Path(json.loads(ln)["source"]).name for ln in lines} == set(calls[:2])
+    report = tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True)
+    assert report.n_files_skipped_resumed == 2
+    pd.testing.assert_frame_equal(_canon(_read_jsonl(out)), expected)

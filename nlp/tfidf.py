@@ -1,0 +1,75 @@
+"""TF-IDF over integer-coded terms: the vocabulary and weighting shared by the fast vectorizers.
+
+``nlp.fast_ngrams`` (character n-grams) and ``nlp.word_ngrams`` (hashed word n-grams) both
+turn a batch into two arrays, term codes and the row each occurrence belongs to; these helpers
+give them scikit-learn ``TfidfVectorizer`` semantics (min_df, max_features by corpus
+frequency, smoothed idf, sublinear tf, l2 rows) without any Python work per term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.preprocessing import normalize
+
+
+def fit_vocabulary(codes: np.ndarray, rows: np.ndarray, n_rows: int, min_df: int,
+                   max_features: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kept term codes (sorted), their smoothed idf, and the index of each one's first occurrence."""
+    uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    total = np.bincount(inverse, minlength=len(uniq))
+    pairs = np.unique(inverse.astype(np.int64) * np.int64(n_rows + 1) + rows)
+    df = np.bincount(pairs // (n_rows + 1), minlength=len(uniq))
+    keep = np.flatnonzero(df >= min_df)
+    if max_features is not None and len(keep) > max_features:
+        order = np.lexsort((uniq[keep], -total[keep]))  # most frequent; ties by code, deterministic
+        keep = np.sort(keep[order[:max_features]])
+    idf = np.log((1 + n_rows) / (1 + df[keep])) + 1.0
+    return uniq[keep], idf, first[keep]
+
+
+class CodeIndex:
+    """Term code → column, through pandas' C hash table (faster than ``searchsorted`` here)."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.index = pd.Index(codes.view(np.int64) if codes.dtype == np.uint64 else codes)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        return self.index.get_indexer(codes.view(np.int64) if codes.dtype == np.uint64 else codes)
+
+
+def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray,
+               sublinear_tf: bool = True) -> sparse.csr_matrix:
+    """l2-normalised TF-IDF rows from occurrences (``cols`` < 0 are out-of-vocabulary)."""
+    if n_rows == 0:
+        return sparse.csr_matrix((0, len(idf)), dtype=np.float32)
+    hit = cols >= 0
+    m = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float64), (rows[hit], cols[hit])),
+                          shape=(n_rows, len(idf)))
+    m.sum_duplicates()
+    if sublinear_tf:
+        m.data = np.log(m.data) + 1.0
+    m.data *= idf[m.indices]
+    return normalize(m, norm="l2", copy=False).astype(np.float32)
+
+
+class CodeIndexed:
+    """Mixin for vectorizers with a ``vocab_codes_`` array: a cached ``CodeIndex`` over it.
+
+    The cache is rebuilt when the vocabulary changes and is left out of pickles (workers
+    rebuild it on first use).
+    """
+
+    vocab_codes_: np.ndarray
+
+    def _index(self) -> CodeIndex:
+        cache = getattr(self, "_index_cache", None)
+        if cache is None or len(cache.index) != len(self.vocab_codes_):
+            cache = self._index_cache = CodeIndex(self.vocab_codes_)
+        return cache
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_index_cache", None)
+        return state

@@ -1,0 +1,186 @@
+"""A batch of texts segmented once into a stream of hashed tokens (NumPy arrays).
+
+Why: scikit-learn's word analyzer builds every n-gram as a Python string and looks it up in a
+dict, and each feature block segmented the text again; at corpus scale that, not the
+segmenter, dominated tagging time. Here a whole batch is segmented in one call (texts joined
+by a newline, which no token spans), every token becomes a 64-bit hash computed with array
+arithmetic (a polynomial hash of its code points, from prefix sums), and word n-grams are
+combinations of hashes. Feature extraction downstream is then a vocabulary look-up in a C hash
+table, with no Python work per token.
+
+The batch also knows its sentences (split after 。；！？), so sentence-level scoring reuses
+the same segmentation instead of cutting every sentence again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from nlp.tokenize import Tokenizer
+
+_P = np.uint64(0x9E3779B97F4A7C15)  # odd, so it has an inverse modulo 2**64
+_P_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
+_LEN_MIX = np.uint64(0xD6E8FEB86659FD93)
+_PAIR_MIX = np.uint64(0xA0761D6478BD642F)
+_PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
+SENTENCE_END = "。；！？"
+MIN_SENTENCE_CHARS = 8
+_SPACE_CPS = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every input bit over the whole 64-bit hash."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@lru_cache(maxsize=1)
+def _powers_cache() -> dict[str, np.ndarray]:
+    return {"p": np.ones(1, dtype=np.uint64), "inv": np.ones(1, dtype=np.uint64)}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**i and P**-i (mod 2**64) for i < n, grown by doubling and kept for the process."""
+    cache = _powers_cache()
+    if len(cache["p"]) < n:
+        size = max(n, 2 * len(cache["p"]))
+        for key, base in (("p", _P), ("inv", _P_INV)):
+            factors = np.full(size, base, dtype=np.uint64)
+            factors[0] = 1
+            cache[key] = np.cumprod(factors, dtype=np.uint64)  # wraps modulo 2**64, as intended
+    return cache["p"][:n], cache["inv"][:n]
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def span_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hash of each ``cp[start:end]``: the same characters always give the same hash."""
+    pw, inv = _powers(len(cp) + 1)
+    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumsum(cp.astype(np.uint64) * pw[: len(cp)], out=prefix[1:])
+        h = (prefix[ends] - prefix[starts]) * inv[starts]
+        return mix64(h + (ends - starts).astype(np.uint64) * _LEN_MIX)
+
+
+def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Hash of an ordered pair of token hashes (a word bigram)."""
+    with np.errstate(over="ignore"):
+        return mix64(first * _PAIR_MIX + second + _PAIR_TAG)
+
+
+def string_hashes(words: list[str]) -> np.ndarray:
+    """Token hashes of whole strings (e.g. a word-vector vocabulary), as in a ``TokenBatch``."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    ends = np.cumsum(lengths)
+    return span_hashes(code_points("".join(words)), ends - lengths, ends)
+
+
+def _is_word_char(cp: np.ndarray) -> np.ndarray:
+    """The characters that make a token a word (as ``nlp.tokenize``: CJK or a Latin letter)."""
+    low = cp | np.uint32(0x20)
+    return ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((low >= ord("a")) & (low <= ord("z")))
+
+
+@dataclass
+class TokenBatch:
+    """Kept tokens (words: CJK or Latin letters) of a batch of texts, in reading order.
+
+    ``hashes``, ``doc``, ``sentence``, ``starts``, ``ends`` are per kept token; ``starts`` and
+    ``ends`` index ``joined``. ``sentence_row`` maps a sentence id to its row among the scored
+    sentences (-1 when the sentence is not scored: too short, or its unit has only one);
+    ``sentence_owner``/``sentence_spans`` give each scored sentence's unit and its span in
+    ``joined``.
+    """
+
+    texts: list[str]
+    joined: str
+    hashes: np.ndarray
+    doc: np.ndarray
+    sentence: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    sentence_row: np.ndarray
+    sentence_owner: np.ndarray
+    sentence_spans: np.ndarray
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.texts)
+
+    @property
+    def sentence_texts(self) -> list[str]:
+        return [self.joined[s:e] for s, e in self.sentence_spans.tolist()]
+
+    def token_text(self, i: int) -> str:
+        return self.joined[int(self.starts[i]) : int(self.ends[i])]
+
+
+def segment_batch(texts: list[str], tokenizer: Tokenizer | None = None) -> TokenBatch:
+    """Segment ``texts`` once and hash every token (see the module docstring)."""
+    tokenizer = tokenizer or Tokenizer(stopwords=False)
+    texts = [t.replace("\n", " ") for t in texts]  # the newline is the batch's separator
+    joined = "\n".join(texts)
+    tokens = tokenizer.cut(joined) if joined else []
+    n_tok = len(tokens)
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n_tok)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    cp = code_points(joined)
+    doc_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+    doc = np.searchsorted(doc_starts, starts, side="right") - 1
+
+    word_prefix = np.concatenate([[0], np.cumsum(_is_word_char(cp))])
+    keep = (word_prefix[ends] - word_prefix[starts]) > 0
+    if tokenizer.stopwords or tokenizer.min_len > 1:
+        keep &= np.fromiter((tokenizer._keep(t) if k else False for t, k in zip(tokens, keep, strict=True)),
+                            dtype=bool, count=n_tok)
+
+    # sentences: a new one starts after a sentence-final token and at each unit's start
+    first_cp = cp[np.minimum(starts, max(len(cp) - 1, 0))] if n_tok else np.zeros(0, dtype=np.uint32)
+    is_end = (lengths == 1) & np.isin(first_cp, code_points(SENTENCE_END))
+    new_doc = np.ones(n_tok, dtype=bool)
+    new_doc[1:] = doc[1:] != doc[:-1]
+    new_sent = new_doc.copy()
+    new_sent[1:] |= is_end[:-1]
+    sentence = np.cumsum(new_sent) - 1
+    n_sent = int(sentence[-1]) + 1 if n_tok else 0
+    nonspace = ~np.isin(cp, _SPACE_CPS)
+    space_prefix = np.concatenate([[0], np.cumsum(nonspace)])
+    sent_chars = np.bincount(sentence, weights=(space_prefix[ends] - space_prefix[starts]), minlength=n_sent)
+    sent_doc = np.zeros(n_sent, dtype=np.int64)
+    sent_doc[sentence] = doc
+    long_enough = sent_chars >= MIN_SENTENCE_CHARS
+    per_doc = np.bincount(sent_doc[long_enough], minlength=len(texts))
+    scored = long_enough & (per_doc[sent_doc] >= 2)
+    sentence_row = np.where(scored, np.cumsum(scored) - 1, -1)
+    sent_start = np.full(n_sent, -1, dtype=np.int64)
+    sent_end = np.zeros(n_sent, dtype=np.int64)
+    if n_tok:
+        sent_start[sentence[::-1]] = starts[::-1]  # first token's start (last write wins)
+        sent_end[sentence] = ends
+    spans = np.column_stack([sent_start[scored], sent_end[scored]]) if n_sent else np.zeros((0, 2), dtype=np.int64)
+
+    kept = np.flatnonzero(keep)
+    return TokenBatch(
+        texts=texts,
+        joined=joined,
+        hashes=span_hashes(cp, starts[kept], ends[kept]) if len(kept) else np.zeros(0, dtype=np.uint64),
+        doc=doc[kept],
+        sentence=sentence[kept],
+        starts=starts[kept],
+        ends=ends[kept],
+        sentence_row=sentence_row,
+        sentence_owner=sent_doc[scored],
+        sentence_spans=spans,
+    )

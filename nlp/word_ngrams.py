@@ -1,0 +1,81 @@
+"""Word n-gram TF-IDF over a ``TokenBatch``: hashed n-grams, vocabulary look-up in C.
+
+Same features as ``TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), ngram_range=...)``
+(n-grams over the kept tokens of a unit, min_df, max_features, smoothed idf, sublinear tf,
+l2 rows), but an n-gram is a 64-bit hash of its tokens' hashes rather than a Python string,
+so a batch costs a few array passes. The vocabulary keeps the n-gram strings too
+(``terms_``), for feature names and explanations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
+from nlp.token_batch import TokenBatch, pair_hashes
+
+
+def row_groups(batch: TokenBatch, level: str) -> tuple[np.ndarray, int]:
+    """Row of each kept token (-1: not in any row) and the number of rows, for a level."""
+    if level == "unit":
+        return batch.doc, batch.n_docs
+    if level == "sentence":
+        return batch.sentence_row[batch.sentence], len(batch.sentence_owner)
+    raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
+
+
+def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int], level: str = "unit"
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Codes, rows, first-token positions and sizes of all n-grams of a level, and the row count."""
+    group, n_rows = row_groups(batch, level)
+    lo, hi = ngram_range
+    codes, rows, pos, sizes = [], [], [], []
+    h = batch.hashes
+    valid = group >= 0
+    for n in range(1, hi + 1):
+        if n > 1:
+            m = len(h) - 1
+            h = pair_hashes(h[:m], batch.hashes[n - 1 : n - 1 + m])
+            valid = valid[:m] & (group[n - 1 : n - 1 + m] == group[:m])
+        if n >= lo:
+            idx = np.flatnonzero(valid)
+            codes.append(h[idx])
+            rows.append(group[idx])
+            pos.append(idx)
+            sizes.append(np.full(len(idx), n, dtype=np.int64))
+    if not codes:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64), empty, empty, empty, n_rows
+    return (np.concatenate(codes), np.concatenate(rows).astype(np.int64), np.concatenate(pos),
+            np.concatenate(sizes), n_rows)
+
+
+class WordNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
+    """TF-IDF over hashed word n-grams of a ``TokenBatch`` (see the module docstring).
+
+    Learned: ``vocab_codes_`` (sorted uint64 n-gram hashes), ``idf_``, ``terms_`` (the n-gram
+    of each column, tokens joined by a space as scikit-learn names them).
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, max_features: int | None = None,
+                 sublinear_tf: bool = True) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+
+    def fit(self, batch: TokenBatch, y=None):
+        codes, rows, pos, sizes, n_rows = ngram_codes(batch, tuple(self.ngram_range))
+        self.vocab_codes_, self.idf_, first = fit_vocabulary(codes, rows, n_rows, self.min_df, self.max_features)
+        self.terms_ = np.array([" ".join(batch.token_text(p + k) for k in range(n))
+                                for p, n in zip(pos[first].tolist(), sizes[first].tolist(), strict=True)],
+                               dtype=object)
+        return self
+
+    def transform(self, batch: TokenBatch, level: str = "unit"):
+        codes, rows, _, _, n_rows = ngram_codes(batch, tuple(self.ngram_range), level)
+        return tfidf_rows(rows, self._index().lookup(codes), n_rows, self.idf_, self.sublinear_tf)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.terms_, dtype=object)

@@ -1,0 +1,148 @@
+"""The vectorised featurizers and cleaning patterns give the same results as the plain forms.
+
+Speed work replaced scikit-learn's word analyzer with hashed n-grams over one segmentation
+(``nlp.token_batch``, ``nlp.word_ngrams``) and rewrote cleaning/structure regexes so ``re``
+can skip ahead; these tests pin each one to the reference it replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from nlp.token_batch import segment_batch, string_hashes
+from nlp.tokenize import Tokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = [json.loads(line)["text"] for line in (ROOT / "labels" / "seeds.jsonl").read_text("utf-8").splitlines()]
+TEXTS += ["a", "", "法 律  援助", "COVID-19 防控\n第二行：人民调解"]
+
+
+def test_word_ngrams_match_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.word_ngrams import WordNgramTfidf
+
+    ref = TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), token_pattern=None, lowercase=False,
+                          ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(TEXTS)
+    batch = segment_batch(TEXTS)
+    fast = WordNgramTfidf((1, 2), min_df=2).fit(batch)
+    names = list(fast.get_feature_names_out())
+    assert sorted(names) == sorted(ref.get_feature_names_out())
+    perm = [ref.vocabulary_[t] for t in names]
+    np.testing.assert_allclose(fast.transform(batch).toarray(), ref.transform(TEXTS)[:, perm].toarray(), atol=1e-6)
+
+
+def test_token_hash_does_not_depend_on_position():
+    batch = segment_batch(["加强人民调解工作", "我们继续加强人民调解"])
+    words = [batch.token_text(i) for i in range(len(batch.hashes))]
+    assert words.count("人民调解") == 2
+    np.testing.assert_array_equal(batch.hashes, string_hashes(words))
+    assert len(set(string_hashes(["人民调解", "人民调节", "调解人民", "人民"]).tolist())) == 4
+
+
+def test_sentences_of_a_batch():
+    texts = ["全面推进依法行政工作。全年受理法律援助案件405件；办结400件。", "短句。也短。",
+             "只有一个较长的句子没有句号"]
+    batch = segment_batch(texts)
+    assert batch.sentence_texts == ["全面推进依法行政工作。", "全年受理法律援助案件405件；"]
+    assert batch.sentence_owner.tolist() == [0, 0]  # "办结400件。" is under 8 characters; unit 2 has one sentence
+
+
+def test_rewritten_cleaning_patterns_match_plain_forms():
+    from nlp import clean
+
+    cjk = clean.CJK_CLASS
+    plain = {
+        "_HALF_PUNCT_RE": re.compile(r"[;!?()]|(?<!\d)[,:]|[,:](?!\d)"),
+        "_CJK_GAP_RE": re.compile(rf"(?<=[{cjk}])[ \t]+(?=[{cjk}])"),
+        "_MD_MARKUP_RE": re.compile(r"\*\*|__|^#{1,6}[ \t]+|^>[ \t]?", re.M),
+        "_TRAILING_WS_RE": re.compile(r"[ \t]+$|^[ \t]+", re.M),
+    }
+    samples = [*TEXTS, "中 文  字\t测 a b 中 ", "  lead\ntrail  \n   \n a  b \n", "1,000 a,b 3:1 a: 1: :1 (x);!?",
+               "**b** __u__ # h\n## h2\n> q\n#nospace\n>x\n a # b ####### x", "\t\t\n  中  \n"]
+    for name, ref in plain.items():
+        for s in samples:
+            fast = [m.span() for m in getattr(clean, name).finditer(s)]
+            assert fast == [m.span() for m in ref.finditer(s)], (name, s)
+
+
+def test_item_markers_as_before():
+    from nlp.structure import load_structure_rules, split_items
+
+    rules = load_structure_rules()
+    text = "一是加强调解。二是做好援助；三是其他。其一，这样。1.不是2.5%的数字。2、第二条"
+    spans = split_items(text, rules)
+    assert [text[a:b][:2] for a, b in spans] == ["一是", "二是", "三是", "其一", "1.", "2、"]
+    assert split_items("没有任何标记的段落。", rules) == [(0, len("没有任何标记的段落。"))]
+
+
+def test_furniture_candidates_find_every_furniture_line():
+    from nlp.clean import load_rules
+
+    rules = load_rules()
+    lines = ["当前位置：首页 > 政务公开", "  发布日期: 2024-03-07 发布机构: 高平市司法局", "打印 关闭", "Document",
+             "京ICP备12345号", "正文的一段话，不是网页元素。"]
+    text = "\n".join(lines)
+    found = {m.group(0).strip() for m in rules.furniture_candidates.finditer(text)}
+    for line in lines:
+        exact = any(p.search(line.strip()) for p in rules.furniture_lines)
+        assert (line.strip() in found) or not exact, line
+    assert "正文的一段话，不是网页元素。" not in found
+
+
+def test_stacked_heads_equal_logistic_regression():
+    from nlp.labels import load_label_file
+    from nlp.tagger import DomainTagger
+
+    df = load_label_file(ROOT / "labels" / "seeds.jsonl")
+    model = DomainTagger(threshold_folds=0, sentence_pooling=False).fit(list(df["text"]), list(df["labels"]))
+    xf = model.features_.transform(TEXTS)
+    ref = np.column_stack([h.predict_proba(xf)[:, 1] if hasattr(h, "predict_proba") else np.full(xf.shape[0], h)
+                           for h in model.estimators_])
+    np.testing.assert_allclose(model._proba(model.estimators_, xf), ref, rtol=1e-9, atol=1e-12)
+
+
+def test_group_tagging_equals_file_by_file(tmp_path):
+    from nlp.batch import process_file, process_files
+    from nlp.labels import load_label_file
+    from nlp.model_io import save_model
+    from nlp.tagger import DomainTagger
+
+    df = load_label_file(ROOT / "labels" / "seeds.jsonl")
+    model = DomainTagger(threshold_folds=0).fit(list(df["text"]), list(df["labels"]))
+    save_model(model, tmp_path / "m", {})
+    seeds = sorted((ROOT / "seeds").iterdir())[:3]
+    bad = tmp_path / "empty.txt"
+    bad.write_text("", "utf-8")
+    together = process_files(model, [seeds[0], bad, *seeds[1:]])
+    one_by_one = [process_file(model, p) for p in [seeds[0], bad, *seeds[1:]]]
+    assert [r[:3] for r in together] == [r[:3] for r in one_by_one]
+    assert together[1][3] is not None and together[0][3] is None
+    assert all(json.loads(line)["labels"] is not None for line in together[0][1].splitlines())
+
+
+def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
+    from nlp.features import CueCounter
+    from nlp.labels import load_label_file
+    from nlp.model_io import load_model, save_model
+    from nlp.tagger import DomainTagger
+    from nlp.taxonomy import load_taxonomy
+
+    codes = load_taxonomy().codes
+    text = ["规范行政处罚自由裁量权，推行免罚轻罚清单。"]
+    plain = CueCounter().fit().transform(text).toarray()[0]
+    conv = CueCounter(conventions=True).fit().transform(text).toarray()[0]
+    j = codes.index("enforcement_supervision")
+    assert plain[j] == 0 and conv[j] > 0
+
+    df = load_label_file(ROOT / "labels" / "seeds.jsonl")
+    model = DomainTagger(threshold_folds=0, convention_cues=True).fit(list(df["text"]), list(df["labels"]))
+    save_model(model, tmp_path / "m", {})
+    loaded = load_model(tmp_path / "m")
+    cues = dict(loaded.features_.parts_)["cues"]
+    assert cues.cue_domains_["自由裁量权"] == [j]
+    np.testing.assert_allclose(loaded.predict_proba(text), model.predict_proba(text), rtol=1e-6)
