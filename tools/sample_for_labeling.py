@@ -10,10 +10,16 @@ Writes batches of ``{"path", "para", "sha", "text"}`` (text included, for the la
 directory outside the repository: corpus text must not be committed.
 
     python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling
+
+Round 2 (more paragraphs for the weakest domains, none already labeled):
+
+    python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling2 \
+        --seed 20261122 --round 2 --exclude labels/corpus_gov_work_reports.jsonl --batches 3
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -38,11 +44,40 @@ PER_DOMAIN = {
     "administrative_reform": 110,
 }
 RANDOM = 430
+# round 2 aims at the domains with the lowest cross-validated F1 after round 1
+PER_DOMAIN_ROUND2 = {
+    "enforcement_supervision": 130,
+    "mediation": 130,
+    "leadership_accountability": 130,
+    "administrative_reform": 90,
+    "public_legal_services": 90,
+    "legality_review": 60,
+    "legal_publicity": 60,
+    "legal_aid": 40,
+    "reconsideration_litigation": 30,
+    "community_corrections": 30,
+}
+RANDOM_ROUND2 = 150
 MIN_CHARS, MAX_CHARS = 12, 1200
 BATCHES = 6
 
 
-def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
+def labeled_refs(paths: list[Path]) -> set[tuple[str, int]]:
+    """(path, para) of paragraphs already in label files (reference format)."""
+    out = set()
+    for p in paths:
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                if "path" in rec:
+                    out.add((rec["path"], int(rec["para"])))
+    return out
+
+
+def main(corpus: Path, out: Path, seed: int = 20261121, per_domain: dict[str, int] | None = None,
+         n_random: int = RANDOM, batches: int = BATCHES, exclude: set[tuple[str, int]] | None = None) -> None:
+    per_domain = per_domain or PER_DOMAIN
+    exclude = exclude or set()
     rng = random.Random(seed)
     taxonomy = load_taxonomy()
     files = sorted(corpus.rglob("*.md"))
@@ -52,7 +87,7 @@ def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
         rel = f.relative_to(corpus).as_posix()
         seen_domain: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
         for i, p in enumerate(read_corpus_paragraphs(f)):
-            if not MIN_CHARS <= len(p) <= MAX_CHARS:
+            if not MIN_CHARS <= len(p) <= MAX_CHARS or (rel, i) in exclude:
                 continue
             everything.append((rel, i, p))
             for d in taxonomy.domains:
@@ -61,12 +96,12 @@ def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
         for code, cands in seen_domain.items():
             pools[code].append(rng.choice(cands))
     chosen: dict[tuple[str, int], str] = {}
-    for code, n in PER_DOMAIN.items():
+    for code, n in per_domain.items():
         cands = pools[code]
         rng.shuffle(cands)
         for rel, i, p in cands[:n]:
             chosen[(rel, i)] = p
-    for rel, i, p in rng.sample(everything, RANDOM):
+    for rel, i, p in rng.sample(everything, n_random):
         chosen[(rel, i)] = p
     items = [
         {"path": rel, "para": i, "sha": paragraph_hash(p), "text": p}
@@ -74,8 +109,8 @@ def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
     ]
     rng.shuffle(items)
     out.mkdir(parents=True, exist_ok=True)
-    for b in range(BATCHES):
-        part = items[b::BATCHES]
+    for b in range(batches):
+        part = items[b::batches]
         with open(out / f"batch_{b}.jsonl", "w", encoding="utf-8") as fh:
             for it in part:
                 fh.write(json.dumps(it, ensure_ascii=False) + "\n")
@@ -84,4 +119,14 @@ def main(corpus: Path, out: Path, seed: int = 20261121) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seed", type=int, default=20261121)
+    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--batches", type=int, default=BATCHES)
+    ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="label files whose paragraphs to skip")
+    args = ap.parse_args()
+    r2 = args.round == 2
+    main(args.corpus, args.out, args.seed, PER_DOMAIN_ROUND2 if r2 else PER_DOMAIN,
+         RANDOM_ROUND2 if r2 else RANDOM, args.batches, labeled_refs(args.exclude))
