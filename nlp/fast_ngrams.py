@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 
-_WHITESPACE = re.compile(r"\s\s+")
+_IS_SPACE = np.zeros(0x10000, dtype=bool)  # Python's \s over the BMP (it has no member beyond)
+_IS_SPACE[[m.start() for m in re.finditer(r"\s", "".join(map(chr, range(0x10000))))]] = True
 _BITS = 16  # one BMP code point per slot (characters beyond the BMP, e.g. emoji, share 0xFFFF)
 _LEN_SHIFT = 56  # the n-gram length is stored above the three 16-bit slots
 
@@ -28,8 +29,9 @@ def _all_codes(texts: list[str], ngram_range: tuple[int, int]) -> tuple[np.ndarr
     The batch is processed as one array: texts are joined by NUL (which no n-gram may span)
     so the work is a few vectorised passes, not a Python loop per text.
     """
-    joined = _WHITESPACE.sub(" ", "\x00".join(t.replace("\x00", " ") for t in texts))
-    cp = np.minimum(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32), 0xFFFF).astype(np.int64)
+    joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    cp = np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), 0xFFFF)
+    cp = _collapse_whitespace(cp).astype(np.int64)
     sep = cp == 0
     doc_at = np.cumsum(sep)
     length = len(cp)
@@ -48,6 +50,18 @@ def _all_codes(texts: list[str], ngram_range: tuple[int, int]) -> tuple[np.ndarr
     if not codes:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(codes), np.concatenate(docs)
+
+
+def _collapse_whitespace(cp: np.ndarray) -> np.ndarray:
+    """``re.sub(r"\\s\\s+", " ", text)`` (scikit-learn's char analyzer) on code points, with NumPy."""
+    ws = _IS_SPACE[cp]
+    prev = np.zeros_like(ws)
+    prev[1:] = ws[:-1]
+    nxt = np.zeros_like(ws)
+    nxt[:-1] = ws[1:]
+    out = cp.copy()
+    out[ws & ~prev & nxt] = ord(" ")  # the first character of a run of two or more
+    return out[~(ws & prev)]  # the rest of the run goes
 
 
 def decode(code: int) -> str:

@@ -146,3 +146,17 @@ def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
     cues = dict(loaded.features_.parts_)["cues"]
     assert cues.cue_domains_["自由裁量权"] == [j]
     np.testing.assert_allclose(loaded.predict_proba(text), model.predict_proba(text), rtol=1e-6)
+
+
+def test_char_ngrams_collapse_whitespace_like_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.fast_ngrams import CharNgramTfidf
+
+    texts = ["法律\n\n援助  中心", "法律\t援助 \u3000中心", "法律 援助\n中心", " 法律援助中心 ", "法律\xa0\xa0援助中心"] * 2
+    ref = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=1, sublinear_tf=True, lowercase=False).fit(texts)
+    fast = CharNgramTfidf((2, 3), min_df=1).fit(texts)
+    names = list(fast.get_feature_names_out())
+    assert sorted(names) == sorted(ref.get_feature_names_out())
+    perm = [ref.vocabulary_[t] for t in names]
+    np.testing.assert_allclose(fast.transform(texts).toarray(), ref.transform(texts)[:, perm].toarray(), atol=1e-6)

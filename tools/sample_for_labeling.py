@@ -14,7 +14,12 @@ directory outside the repository: corpus text must not be committed.
 Round 2 (more paragraphs for the weakest domains, none already labeled):
 
     python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling2 \
-        --seed 20261122 --round 2 --exclude labels/corpus_gov_work_reports.jsonl --batches 3
+        --seed 20261122 --round 2 --exclude labels/corpus_gov_work_reports.jsonl --batches 4
+
+Round 3 (core domains; round 3 excludes rounds 1 and 2):
+
+    python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling3 \
+        --seed 20261123 --round 3 --exclude labels/corpus_gov_work_reports*.jsonl --batches 4
 """
 
 from __future__ import annotations
@@ -58,6 +63,14 @@ PER_DOMAIN_ROUND2 = {
     "community_corrections": 30,
 }
 RANDOM_ROUND2 = 150
+# round 3: the two core domains furthest from the target after round 2
+PER_DOMAIN_ROUND3 = {
+    "enforcement_supervision": 240,
+    "mediation": 240,
+    "legal_publicity": 100,
+    "legal_aid": 80,
+}
+RANDOM_ROUND3 = 150
 MIN_CHARS, MAX_CHARS = 12, 1200
 BATCHES = 6
 
@@ -123,10 +136,10 @@ if __name__ == "__main__":
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=20261121)
-    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
     ap.add_argument("--batches", type=int, default=BATCHES)
     ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="label files whose paragraphs to skip")
     args = ap.parse_args()
-    r2 = args.round == 2
-    main(args.corpus, args.out, args.seed, PER_DOMAIN_ROUND2 if r2 else PER_DOMAIN,
-         RANDOM_ROUND2 if r2 else RANDOM, args.batches, labeled_refs(args.exclude))
+    quotas = {1: (PER_DOMAIN, RANDOM), 2: (PER_DOMAIN_ROUND2, RANDOM_ROUND2), 3: (PER_DOMAIN_ROUND3, RANDOM_ROUND3)}
+    per_domain, n_random = quotas[args.round]
+    main(args.corpus, args.out, args.seed, per_domain, n_random, args.batches, labeled_refs(args.exclude))
