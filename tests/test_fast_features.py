@@ -153,7 +153,8 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
 
     from nlp.fast_ngrams import CharNgramTfidf
 
-    texts = ["法律\n\n援助  中心", "法律\t援助 \u3000中心", "法律 援助\n中心", " 法律援助中心 ", "法律\xa0\xa0援助中心"] * 2
+    texts = ["法律\n\n援助  中心", "法律\t援助 \u3000中心", "法律 援助\n中心", " 法律援助中心 ",
+             "法律\xa0\xa0援助中心"] * 2
     ref = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=1, sublinear_tf=True,
                           lowercase=False).fit(texts)
     fast = CharNgramTfidf((2, 3), min_df=1).fit(texts)
