@@ -21,6 +21,14 @@ TEXTS = [json.loads(line)["text"] for line in (ROOT / "labels" / "seeds.jsonl").
 TEXTS += ["a", "", "法 律  援助", "COVID-19 防控\n第二行：人民调解"]
 
 
+def assert_same_tfidf(fast, ref, fast_matrix, ref_matrix) -> None:
+    """Same vocabulary and the same weights, columns matched by feature name."""
+    names = list(fast.get_feature_names_out())
+    assert sorted(names) == sorted(ref.get_feature_names_out())
+    perm = [ref.vocabulary_[t] for t in names]
+    np.testing.assert_allclose(fast_matrix.toarray(), ref_matrix[:, perm].toarray(), atol=1e-6)
+
+
 def test_word_ngrams_match_scikit_learn():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -30,10 +38,7 @@ def test_word_ngrams_match_scikit_learn():
                           ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(TEXTS)
     batch = segment_batch(TEXTS)
     fast = WordNgramTfidf((1, 2), min_df=2).fit(batch)
-    names = list(fast.get_feature_names_out())
-    assert sorted(names) == sorted(ref.get_feature_names_out())
-    perm = [ref.vocabulary_[t] for t in names]
-    np.testing.assert_allclose(fast.transform(batch).toarray(), ref.transform(TEXTS)[:, perm].toarray(), atol=1e-6)
+    assert_same_tfidf(fast, ref, fast.transform(batch), ref.transform(TEXTS))
 
 
 def test_token_hash_does_not_depend_on_position():
@@ -158,7 +163,16 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
     ref = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=1, sublinear_tf=True,
                           lowercase=False).fit(texts)
     fast = CharNgramTfidf((2, 3), min_df=1).fit(texts)
-    names = list(fast.get_feature_names_out())
-    assert sorted(names) == sorted(ref.get_feature_names_out())
-    perm = [ref.vocabulary_[t] for t in names]
-    np.testing.assert_allclose(fast.transform(texts).toarray(), ref.transform(texts)[:, perm].toarray(), atol=1e-6)
+    assert_same_tfidf(fast, ref, fast.transform(texts), ref.transform(texts))
+
+
+def test_cue_trie_matches_like_a_longest_first_alternation():
+    from nlp.features import CueCounter, trie_pattern
+
+    cues = list(CueCounter(conventions=True).fit().cue_domains_) + ["法治", "法治宣传", "法治宣传教育", "a", "ab", "b"]
+    flat = re.compile("|".join(map(re.escape, sorted(set(cues), key=len, reverse=True))))
+    trie = re.compile(trie_pattern(cues))
+    for text in [*TEXTS, "法治宣传教育法治宣传法治宣讲法治ab a b abab", "12345热线 12348 行政执法三项制度行政执法"]:
+        assert [(m.start(), m.group()) for m in trie.finditer(text)] == [
+            (m.start(), m.group()) for m in flat.finditer(text)], text
+    assert re.compile(trie_pattern([])).search("任何文字") is None
