@@ -60,8 +60,8 @@ def trie_pattern(words: list[str]) -> str:
 class CueCounter(BaseEstimator, TransformerMixin):
     """log(1 + number of a domain's cue words in the text), one column per domain.
 
-    All cues are matched in one pass by a compiled alternation (longest cue first), so a cue
-    inside a longer cue (执法监督 in 行政执法监督) counts once, for the longer one.
+    All cues are matched in one pass by one regex (``trie_pattern``: longest cue first), so a
+    cue inside a longer cue (执法监督 in 行政执法监督) counts once, for the longer one.
 
     Parameters: ``taxonomy_path``; ``conventions`` also counts the labeling-convention cues of
     ``nlp/data/convention_cues.yaml`` (or ``conventions_path``) in their domain's column.
