@@ -112,21 +112,13 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[str]:
     One call per group of files, not per file: the featurizer and the model work on arrays,
     and a call has a fixed cost that a single short report does not amortize. Each distinct
     text is scored once (a paragraph without enumeration is also its own single item, so
-    about half of the units repeat a text). Scores are rounded to 4 decimals, as ``tag_frame``.
+    about half of the units repeat a text: ``nlp.tagging.score_texts``).
     """
-    import numpy as np
     import orjson
 
-    index: dict[str, int] = {}
-    for rows in row_lists:
-        for r in rows:
-            index.setdefault(r["text"] or "", len(index))
-    if not index:
-        return ["" for _ in row_lists]
-    labels, proba = model.predict_labels(list(index))
-    codes = [str(c) for c in model.classes_]
-    scores = [dict(zip(codes, row, strict=True)) for row in np.round(proba, 4).tolist()]
-    labels = [[str(c) for c in row] for row in labels]
+    from nlp.tagging import score_texts
+
+    index, labels, scores = score_texts(model, (r["text"] for rows in row_lists for r in rows))
     out = []
     for rows in row_lists:
         lines = []

@@ -11,9 +11,27 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from nlp.read import ReadError
+
+
+def score_texts(model, texts: Iterable[str]) -> tuple[dict[str, int], list[list[str]], list[dict[str, float]]]:
+    """Score each distinct text once: ``(text → index, labels per index, scores per index)``.
+
+    A paragraph without enumeration is also its own single item, so about half of a report's
+    units repeat a text. Scores are code → probability rounded to 4 decimals.
+    """
+    index: dict[str, int] = {}
+    for t in texts:
+        index.setdefault(t or "", len(index))
+    if not index:
+        return index, [], []
+    labels, proba = model.predict_labels(list(index))
+    codes = [str(c) for c in model.classes_]
+    scores = [dict(zip(codes, row, strict=True)) for row in np.round(proba, 4).tolist()]
+    return index, [[str(c) for c in row] for row in labels], scores
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
@@ -22,15 +40,8 @@ def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
         out["labels"] = pd.Series(dtype=object)
         out["scores"] = pd.Series(dtype=object)
         return out
-    # Each distinct text is scored once: a paragraph without enumeration is also its own item,
-    # so about half of a report's units repeat a text.
     texts = out["text"].fillna("").tolist()
-    index: dict[str, int] = {}
-    for t in texts:
-        index.setdefault(t, len(index))
-    labels, proba = model.predict_labels(list(index))
-    codes = list(model.classes_)
-    scores = [{c: round(float(p), 4) for c, p in zip(codes, row, strict=True)} for row in proba]
+    index, labels, scores = score_texts(model, texts)
     out["labels"] = [list(labels[index[t]]) for t in texts]
     out["scores"] = [dict(scores[index[t]]) for t in texts]
     return out
