@@ -119,15 +119,13 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[str]:
     from nlp.tagging import score_texts
 
     index, labels, scores = score_texts(model, (r["text"] for rows in row_lists for r in rows))
+    # each distinct text's labels and scores are serialized once; a row is its unit columns
+    # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
+    tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + orjson.dumps(sc) + b"}"
+             for lab, sc in zip(labels, scores, strict=True)]
     out = []
     for rows in row_lists:
-        lines = []
-        for r in rows:
-            k = index[r["text"] or ""]
-            rec = {c: r.get(c) for c in UNIT_COLUMNS}
-            rec["labels"] = labels[k]
-            rec["scores"] = scores[k]
-            lines.append(orjson.dumps(rec, default=json_default))
+        lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[r["text"] or ""]] for r in rows]
         out.append((b"\n".join(lines) + b"\n").decode("utf-8") if lines else "")
     return out
 

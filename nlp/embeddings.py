@@ -85,15 +85,31 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
         return cache
 
     def transform(self, batch: TokenBatch, level: str = "unit"):
-        from nlp.word_ngrams import row_groups
+        """Rows for the batch's units, or (``level="sentence"``) for its scored sentences.
 
-        group, n_rows = row_groups(batch, level)
-        word = self._index().lookup(batch.hashes)
-        hit = (word >= 0) & (group >= 0)
-        counts = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (group[hit], word[hit])),
-                                   shape=(n_rows, len(self.words_)))
-        summed = np.asarray(counts @ self.vectors_, dtype=np.float32)  # the mean's direction: l2 removes 1/n
-        return sparse.csr_matrix(normalize(summed, norm="l2", copy=False) if n_rows else summed)
+        Vectors are summed once per sentence (every sentence, kept in ``batch.memo``); a unit's
+        sum is the sum of its sentences', so the tokens are read once for both levels.
+        """
+        key = ("w2v", id(self))
+        if key not in batch.memo:
+            word = self._index().lookup(batch.hashes)
+            hit = word >= 0
+            n_sent = len(batch.sentence_doc)
+            counts = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (batch.sentence[hit], word[hit])),
+                                       shape=(n_sent, len(self.words_)))
+            batch.memo[key] = np.asarray(counts @ self.vectors_, dtype=np.float32)
+        per_sentence = batch.memo[key]
+        if level == "unit":
+            owner = sparse.csr_matrix((np.ones(len(batch.sentence_doc), dtype=np.float32),
+                                       (batch.sentence_doc, np.arange(len(batch.sentence_doc)))),
+                                      shape=(batch.n_docs, len(batch.sentence_doc)))
+            summed = np.asarray(owner @ per_sentence, dtype=np.float32)
+        elif level == "sentence":
+            summed = per_sentence[np.flatnonzero(batch.sentence_row >= 0)]
+        else:
+            raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
+        # the mean's direction: l2 removes 1/n
+        return sparse.csr_matrix(normalize(summed, norm="l2", copy=False) if len(summed) else summed)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"w2v:{i}" for i in range(self.vectors_.shape[1])], dtype=object)

@@ -29,8 +29,6 @@ from nlp.structure import Unit, structure
 UNIT_COLUMNS = ["doc_id", "source", "unit_id", "granularity", "paragraph", "item", "section",
                 "role", "is_heading", "year", "region", "level", "province", "prefecture",
                 "body", "doc_type", "text", "start", "end"]
-DOC_META_IN_UNITS = ("source", "year", "region", "level", "province", "prefecture", "body",
-                     "doc_type")
 GRANULARITIES = ("paragraph", "item")
 
 
@@ -42,11 +40,19 @@ class Ingested:
     units: list[Unit]
 
     def unit_rows(self, granularity: Iterable[str] = GRANULARITIES) -> list[dict]:
+        """One dict per unit, keys in ``UNIT_COLUMNS`` order (so rows serialize as they are).
+
+        Built as a dict display: asdict() deep-copies every row and a per-column comprehension
+        costs a look-up per cell, each a noticeable share of batch tagging time.
+        """
         keep = set(granularity)
-        shared = {k: getattr(self.meta, k) for k in DOC_META_IN_UNITS}
-        # vars() is a shallow view of the dataclass (all fields are scalars): asdict() would
-        # deep-copy every row, which was a tenth of batch tagging time
-        return [{**vars(u), **shared} for u in self.units if u.granularity in keep]
+        m = self.meta
+        return [{"doc_id": u.doc_id, "source": m.source, "unit_id": u.unit_id, "granularity": u.granularity,
+                 "paragraph": u.paragraph, "item": u.item, "section": u.section, "role": u.role,
+                 "is_heading": u.is_heading, "year": m.year, "region": m.region, "level": m.level,
+                 "province": m.province, "prefecture": m.prefecture, "body": m.body, "doc_type": m.doc_type,
+                 "text": u.text, "start": u.start, "end": u.end}
+                for u in self.units if u.granularity in keep]
 
     def doc_row(self) -> dict:
         row = self.meta.as_row()

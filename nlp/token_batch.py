@@ -14,7 +14,7 @@ the same segmentation instead of cutting every sentence again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -100,7 +100,11 @@ class TokenBatch:
     ``ends`` index ``joined``. ``sentence_row`` maps a sentence id to its row among the scored
     sentences (-1 when the sentence is not scored: too short, or its unit has only one);
     ``sentence_owner``/``sentence_spans`` give each scored sentence's unit and its span in
-    ``joined``.
+    ``joined``; ``sentence_doc`` is the unit of every sentence (scored or not) and
+    ``doc_starts`` each unit's offset in ``joined``.
+
+    ``memo`` holds what feature blocks compute once per batch and read at both levels (unit
+    and sentence): n-gram look-ups, word-vector sums, cue matches.
     """
 
     texts: list[str]
@@ -113,6 +117,9 @@ class TokenBatch:
     sentence_row: np.ndarray
     sentence_owner: np.ndarray
     sentence_spans: np.ndarray
+    sentence_doc: np.ndarray
+    doc_starts: np.ndarray
+    memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -183,4 +190,6 @@ def segment_batch(texts: list[str], tokenizer: Tokenizer | None = None) -> Token
         sentence_row=sentence_row,
         sentence_owner=sent_doc[scored],
         sentence_spans=spans,
+        sentence_doc=sent_doc,
+        doc_starts=np.asarray(doc_starts, dtype=np.int64),
     )

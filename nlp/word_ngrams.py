@@ -74,8 +74,24 @@ class WordNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, batch: TokenBatch, level: str = "unit"):
-        codes, rows, _, _, n_rows = ngram_codes(batch, tuple(self.ngram_range), level)
-        return tfidf_rows(rows, self._index().lookup(codes), n_rows, self.idf_, self.sublinear_tf)
+        """TF-IDF rows of the batch's units, or (``level="sentence"``) of its scored sentences.
+
+        The n-grams are hashed and looked up once per batch (kept in ``batch.memo``): a
+        sentence's n-grams are the unit n-grams that start and end inside it.
+        """
+        key = ("word", id(self))
+        if key not in batch.memo:
+            codes, rows, pos, sizes, _ = ngram_codes(batch, tuple(self.ngram_range))
+            batch.memo[key] = (rows, self._index().lookup(codes), pos, sizes)
+        rows, cols, pos, sizes = batch.memo[key]
+        if level == "unit":
+            return tfidf_rows(rows, cols, batch.n_docs, self.idf_, self.sublinear_tf)
+        if level != "sentence":
+            raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
+        first = batch.sentence[pos]
+        srows = batch.sentence_row[first]
+        inside = (srows >= 0) & (batch.sentence[pos + sizes - 1] == first)
+        return tfidf_rows(srows[inside], cols[inside], len(batch.sentence_owner), self.idf_, self.sublinear_tf)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.terms_, dtype=object)

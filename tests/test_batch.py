@@ -66,6 +66,8 @@ def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
     assert report.n_files_ok == 5 and report.n_units == len(expected)
     got = _read_jsonl(out)
     assert list(got.columns) == TAG_COLUMNS
+    # rows are serialized as built (no per-cell re-ordering): keys must still come in column order
+    assert all(list(json.loads(line)) == TAG_COLUMNS for line in out.read_text("utf-8").splitlines())
     assert got["unit_id"].is_unique
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not partial_path(out).exists() and not done_path(out).exists()

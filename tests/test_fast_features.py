@@ -57,6 +57,31 @@ def test_sentences_of_a_batch():
     assert batch.sentence_owner.tolist() == [0, 0]  # "办结400件。" is under 8 characters; unit 2 has one sentence
 
 
+def test_sentence_rows_equal_featurizing_the_sentences_alone(tmp_path):
+    """Blocks compute once per batch and derive sentence rows (n-grams inside a sentence,
+    cue matches by offset, vector sums per sentence); that must equal treating each scored
+    sentence as a unit of its own."""
+    from nlp.embeddings import MeanWordVectors, save_word_vectors
+    from nlp.features import CueCounter
+    from nlp.word_ngrams import WordNgramTfidf
+
+    batch = segment_batch(TEXTS)
+    alone = segment_batch(batch.sentence_texts)
+    assert len(batch.sentence_texts) > 20
+    words = sorted({batch.token_text(i) for i in range(len(batch.hashes))})
+    rng = np.random.default_rng(0)
+    save_word_vectors(tmp_path / "v.npz", np.array(words), rng.normal(size=(len(words), 8)).astype(np.float32))
+    for part in (WordNgramTfidf((1, 2), min_df=1).fit(batch), CueCounter(conventions=True).fit(),
+                 MeanWordVectors(str(tmp_path / "v.npz")).fit()):
+        via_batch = part.transform(batch, level="sentence").toarray()
+        np.testing.assert_allclose(via_batch, part.transform(alone).toarray(), atol=1e-5)
+        units = part.transform(batch).toarray()  # and the unit level is unchanged by the memo
+        np.testing.assert_allclose(units, part.transform(segment_batch(TEXTS)).toarray(), atol=1e-6)
+    cues = CueCounter(conventions=True).fit()
+    assert cues.transform(batch, level="sentence").sum() > 0
+    np.testing.assert_allclose(cues.transform(batch).toarray(), cues.transform(TEXTS).toarray())
+
+
 def test_rewritten_cleaning_patterns_match_plain_forms():
     from nlp import clean
 
