@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nlp.token_batch import segment_batch, string_hashes
 from nlp.tokenize import Tokenizer
@@ -176,6 +177,25 @@ def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
     cues = dict(loaded.features_.parts_)["cues"]
     assert cues.cue_domains_["自由裁量权"] == [j]
     np.testing.assert_allclose(loaded.predict_proba(text), model.predict_proba(text), rtol=1e-6)
+
+
+def test_stock_phrases_get_their_own_column_and_hide_the_cues_inside(tmp_path):
+    """The pledge 严格规范公正文明执法 alone is no domain (labeling rule, round 4): it counts in
+    the stock-phrase column, and the taxonomy cue 文明执法 inside it does not count there."""
+    from nlp.features import STOCK_PHRASES, CueCounter
+    from nlp.taxonomy import load_taxonomy
+
+    codes = load_taxonomy().codes
+    cues = CueCounter(conventions=True).fit()
+    assert cues.codes_ == [*codes, STOCK_PHRASES]
+    pledge, measure = cues.transform(["坚持严格规范公正文明执法。", "推行文明执法，落实执法责任制。"]).toarray()
+    j = codes.index("enforcement_supervision")
+    assert pledge[j] == 0 and pledge[-1] > 0
+    assert measure[j] > 0 and measure[-1] == 0
+    bad = tmp_path / "conv.yaml"
+    bad.write_text("stock_phrases: [严格执法]\nenforcement_supervision: [严格执法]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="both a stock phrase"):
+        CueCounter(conventions=True, conventions_path=str(bad)).fit()
 
 
 def test_char_ngrams_collapse_whitespace_like_scikit_learn():

@@ -20,6 +20,13 @@ Round 3 (core domains; round 3 excludes rounds 1 and 2):
 
     python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling3 \
         --seed 20261123 --round 3 --exclude labels/corpus_gov_work_reports*.jsonl --batches 4
+
+Round 4 (boundary cases of enforcement_supervision and mediation: paragraphs with words that
+are often *not* the domain -- the stock pledge 严格规范公正文明执法, 风险化解, 矛盾, 信访 --
+next to its cue words; excludes rounds 1-3):
+
+    python tools/sample_for_labeling.py ../shared/corpus/gov-work-reports /tmp/labeling4 \
+        --seed 20261124 --round 4 --exclude labels/corpus_gov_work_reports*.jsonl --batches 4
 """
 
 from __future__ import annotations
@@ -71,6 +78,16 @@ PER_DOMAIN_ROUND3 = {
     "legal_aid": 80,
 }
 RANDOM_ROUND3 = 150
+# round 4: boundary pools (words the core-domain errors came from) plus the two domains' cues
+PER_DOMAIN_ROUND4 = {"enforcement_supervision": 100, "mediation": 100}
+BOUNDARY_ROUND4 = {
+    "pledge_or_enforcement_words": (
+        ("严格规范公正文明执法", "严格执法", "执法规范化", "监管执法", "执法检查", "执法力度", "行政处罚"),
+        260,
+    ),
+    "dispute_or_risk_words": (("风险化解", "化解风险", "矛盾", "纠纷", "信访", "调处", "维稳"), 260),
+}
+RANDOM_ROUND4 = 100
 MIN_CHARS, MAX_CHARS = 12, 1200
 BATCHES = 6
 
@@ -88,8 +105,12 @@ def labeled_refs(paths: list[Path]) -> set[tuple[str, int]]:
 
 
 def main(corpus: Path, out: Path, seed: int = 20261121, per_domain: dict[str, int] | None = None,
-         n_random: int = RANDOM, batches: int = BATCHES, exclude: set[tuple[str, int]] | None = None) -> None:
+         n_random: int = RANDOM, batches: int = BATCHES, exclude: set[tuple[str, int]] | None = None,
+         boundary: dict[str, tuple[tuple[str, ...], int]] | None = None) -> None:
+    """Write ``batches`` files of candidates: per-domain cue pools, ``boundary`` word pools
+    (name -> (words, how many)), then random paragraphs; at most one paragraph per file and pool."""
     per_domain = per_domain or PER_DOMAIN
+    boundary = boundary or {}
     exclude = exclude or set()
     rng = random.Random(seed)
     taxonomy = load_taxonomy()
@@ -106,15 +127,21 @@ def main(corpus: Path, out: Path, seed: int = 20261121, per_domain: dict[str, in
             for d in taxonomy.domains:
                 if any(c in p for c in d.cues):
                     seen_domain[d.code].append((rel, i, p))
+            for name, (words, _) in boundary.items():
+                if any(w in p for w in words):
+                    seen_domain[name].append((rel, i, p))
         for code, cands in seen_domain.items():
             pools[code].append(rng.choice(cands))
     chosen: dict[tuple[str, int], str] = {}
-    for code, n in per_domain.items():
-        cands = pools[code]
+    quotas = {**per_domain, **{name: n for name, (_, n) in boundary.items()}}
+    for code, n in quotas.items():
+        # rounds 1-3 drew with overlaps allowed; keep them reproducible
+        cands = [c for c in pools[code] if (c[0], c[1]) not in chosen] if boundary else pools[code]
         rng.shuffle(cands)
         for rel, i, p in cands[:n]:
             chosen[(rel, i)] = p
-    for rel, i, p in rng.sample(everything, n_random):
+    rest = [c for c in everything if (c[0], c[1]) not in chosen] if boundary else everything
+    for rel, i, p in rng.sample(rest, n_random):
         chosen[(rel, i)] = p
     items = [
         {"path": rel, "para": i, "sha": paragraph_hash(p), "text": p}
@@ -136,10 +163,12 @@ if __name__ == "__main__":
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=20261121)
-    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
+    ap.add_argument("--round", type=int, choices=(1, 2, 3, 4), default=1)
     ap.add_argument("--batches", type=int, default=BATCHES)
     ap.add_argument("--exclude", type=Path, nargs="*", default=[], help="label files whose paragraphs to skip")
     args = ap.parse_args()
-    quotas = {1: (PER_DOMAIN, RANDOM), 2: (PER_DOMAIN_ROUND2, RANDOM_ROUND2), 3: (PER_DOMAIN_ROUND3, RANDOM_ROUND3)}
+    quotas = {1: (PER_DOMAIN, RANDOM), 2: (PER_DOMAIN_ROUND2, RANDOM_ROUND2), 3: (PER_DOMAIN_ROUND3, RANDOM_ROUND3),
+              4: (PER_DOMAIN_ROUND4, RANDOM_ROUND4)}
     per_domain, n_random = quotas[args.round]
-    main(args.corpus, args.out, args.seed, per_domain, n_random, args.batches, labeled_refs(args.exclude))
+    boundary = BOUNDARY_ROUND4 if args.round == 4 else None
+    main(args.corpus, args.out, args.seed, per_domain, n_random, args.batches, labeled_refs(args.exclude), boundary)
