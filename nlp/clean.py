@@ -18,7 +18,7 @@ import yaml
 
 from nlp.data_files import read_data_text
 from nlp.read import RawDocument
-from nlp.spans import MappedText
+from nlp.spans import MappedText, source_span
 
 CJK_CLASS = "\u3400-\u9fff"
 # Full-width ASCII → half-width (letters, digits, %, +, -, ., /): one code point each.
@@ -187,7 +187,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
-        return MappedText(self.text, self.offsets).source_span(start, end)
+        return source_span(self.offsets, start, end)
 
 
 def _furniture_fields(line: str, rules: CleaningRules) -> dict[str, str]:

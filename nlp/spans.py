@@ -18,6 +18,14 @@ import numpy as np
 Replacement = str | Callable[[re.Match[str]], str]
 
 
+def source_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int]:
+    """Source ``[start, end)`` of the clean span ``[start, end)`` under an offset map."""
+    if end <= start:
+        s = int(offsets[start])
+        return s, s
+    return int(offsets[start]), int(offsets[end - 1]) + 1
+
+
 @dataclass
 class MappedText:
     text: str
@@ -29,10 +37,7 @@ class MappedText:
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Source ``[start, end)`` of the clean span ``[start, end)``."""
-        if end <= start:
-            s = int(self.offsets[start])
-            return s, s
-        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+        return source_span(self.offsets, start, end)
 
     def sub(self, pattern: re.Pattern[str], repl: Replacement) -> MappedText:
         """``re.sub`` that keeps the offset map.

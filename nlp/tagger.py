@@ -74,6 +74,14 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
             of the unit's and its sentences' probabilities. Long units mix domains and "one
             clause is enough" for a label, but TF-IDF normalisation dilutes a single clause in
             a long paragraph; a sentence-level score does not.
+        sentence_instances: with sentence pooling, each domain's head also learns from
+            sentences (multi-instance): every sentence of a unit without the domain is a
+            negative ("one clause is enough", so none of them may carry it), and the
+            highest-scoring sentence of each unit with the domain (under a first fit on units)
+            is a positive, weighted ``sentence_weight``. The pooled sentence scores then come
+            from a head that has seen sentences, e.g. the stock pledge alone as a negative.
+            Measured on 4,625 labels (5-fold CV by document): macro-F1 core four 0.962 ->
+            0.966, all ten 0.924 -> 0.934; training takes about 2.5x longer.
         convention_cues: count the labeling conventions' cue phrases
             (``nlp/data/convention_cues.yaml``) with the taxonomy cues of their domain.
         word_vectors: an ``.npz`` of word vectors (``nlp.embeddings``) whose mean per unit is
@@ -86,7 +94,8 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
                  char_ngrams: tuple[int, int] | None = None, min_df: int = 2, cues: bool = True,
                  threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
                  sentence_pooling: bool = True, word_vectors: str | None = None,
-                 convention_cues: bool = True) -> None:
+                 convention_cues: bool = True, sentence_instances: bool = True,
+                 sentence_weight: float = 1.0) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -98,22 +107,55 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.sentence_pooling = sentence_pooling
         self.word_vectors = word_vectors
         self.convention_cues = convention_cues
+        self.sentence_instances = sentence_instances
+        self.sentence_weight = sentence_weight
 
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
                                   random_state=self.random_state)
 
-    def _fit_heads(self, Xf, Y: np.ndarray) -> list:
+    def _fit_heads(self, Xf, Y: np.ndarray, sent=None, rows: np.ndarray | None = None) -> list:
+        """One head per domain on units ``Xf`` (rows ``rows`` of the set ``sent`` describes)."""
         heads = []
         for j in range(Y.shape[1]):
             if Y[:, j].min() == Y[:, j].max():  # a domain absent (or everywhere) in this data
                 heads.append(float(Y[0, j]) if len(Y) else 0.0)
             else:
-                head = clone(self._base()).fit(Xf, Y[:, j])
-                # stored as float32 in model files: round now so a loaded model predicts identically
-                head.coef_ = head.coef_.astype(np.float32).astype(np.float64)
-                heads.append(head)
+                heads.append(self._fit_head(Xf, Y[:, j]))
+        if self.sentence_instances and sent is not None and sent[0] is not None:
+            Xs, own = self._sentences_of(sent, np.arange(Xf.shape[0]) if rows is None else rows)
+            heads = [self._refit_with_sentences(h, Xf, Y[:, j], Xs, own) if hasattr(h, "coef_") else h
+                     for j, h in enumerate(heads)]
         return heads
+
+    def _fit_head(self, X, y: np.ndarray, sample_weight: np.ndarray | None = None):
+        head = clone(self._base()).fit(X, y, sample_weight=sample_weight)
+        # stored as float32 in model files: round now so a loaded model predicts identically
+        head.coef_ = head.coef_.astype(np.float32).astype(np.float64)
+        return head
+
+    @staticmethod
+    def _sentences_of(sent, rows: np.ndarray):
+        """Sentence rows of units ``rows`` and each one's unit as a position in ``rows``."""
+        feats, owner, n = sent
+        pos = np.full(n, -1)
+        pos[rows] = np.arange(len(rows))
+        local = pos[owner]
+        keep = np.flatnonzero(local >= 0)
+        return feats[keep], local[keep]
+
+    def _refit_with_sentences(self, head, Xu, y: np.ndarray, Xs, own: np.ndarray):
+        """The multi-instance refit of one domain's head (see ``sentence_instances``)."""
+        ys = y[own]
+        neg = np.flatnonzero(ys == 0)
+        pos = np.flatnonzero(ys == 1)
+        score = np.asarray(Xs[pos] @ head.coef_.ravel()).ravel()
+        order = pos[np.lexsort((-score, own[pos]))]  # by unit, best sentence first
+        witness = order[np.r_[True, own[order][1:] != own[order][:-1]]] if len(order) else order
+        X = sparse.vstack([Xu, Xs[neg], Xs[witness]], format="csr")
+        target = np.concatenate([y, np.zeros(len(neg), dtype=y.dtype), np.ones(len(witness), dtype=y.dtype)])
+        weight = np.concatenate([np.ones(Xu.shape[0]), np.full(len(neg) + len(witness), self.sentence_weight)])
+        return self._fit_head(X, target, weight)
 
     def _proba(self, heads: list, Xf) -> np.ndarray:
         """Probabilities of every head, from one sparse × dense product.
@@ -178,7 +220,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         self.features_ = UnitFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
                                       word_vectors=self.word_vectors, convention_cues=self.convention_cues).fit(X)
         Xf, sent = self._features(X)
-        self.estimators_ = self._fit_heads(Xf, Y)
+        self.estimators_ = self._fit_heads(Xf, Y, sent)
         self.thresholds_ = np.full(len(self.classes_), 0.5)
         self.calibration_ = None
         if self.threshold_folds and len(X) >= 2 * self.threshold_folds:
@@ -189,7 +231,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
             else:
                 splits = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(Xf)
             for tr, te in splits:
-                oof[te] = self._pooled(self._fit_heads(Xf[tr], Y[tr]), Xf[te], sent, te)
+                oof[te] = self._pooled(self._fit_heads(Xf[tr], Y[tr], sent, tr), Xf[te], sent, te)
             self.calibration_ = np.array([platt(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
             cal = self._calibrate(oof)
             self.thresholds_ = np.array([best_threshold(Y[:, j], cal[:, j]) for j in range(Y.shape[1])])

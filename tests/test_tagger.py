@@ -178,13 +178,39 @@ def test_fast_char_ngrams_match_scikit_learn():
 
 def test_sentence_pooling_only_raises_scores(seed_labels):
     X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
-    plain = DomainTagger(threshold_folds=0, sentence_pooling=False).fit(X, y, groups=g)
-    pooled = DomainTagger(threshold_folds=0, sentence_pooling=True).fit(X, y, groups=g)
+    plain = DomainTagger(threshold_folds=0, sentence_pooling=False, sentence_instances=False).fit(X, y, groups=g)
+    pooled = DomainTagger(threshold_folds=0, sentence_pooling=True, sentence_instances=False).fit(X, y, groups=g)
     long_unit = "全面推进依法行政，各项工作稳步开展。" * 6 + "全年受理法律援助案件405件。"
     a, b = plain.predict_proba([long_unit]), pooled.predict_proba([long_unit])
     assert (b >= a - 1e-12).all()
     j = list(plain.classes_).index("legal_aid")
     assert b[0, j] > a[0, j]
+
+
+def test_sentence_instances_add_negative_sentences_and_one_witness(seed_labels, monkeypatch, tmp_path):
+    """Multi-instance refit: every sentence of a unit without the domain is a negative, and
+    each unit with it contributes exactly one sentence (its best) as a positive."""
+    X, y, g = list(seed_labels["text"]), list(seed_labels["labels"]), seed_labels["group"].to_numpy()
+    model = DomainTagger(threshold_folds=0, sentence_instances=True)
+    calls = []
+    real = DomainTagger._fit_head
+    monkeypatch.setattr(DomainTagger, "_fit_head", lambda self, X_, y_, sample_weight=None: (
+        calls.append((X_.shape[0], np.asarray(y_).copy())), real(self, X_, y_, sample_weight))[1])
+    model.fit(X, y, groups=g)
+    _, owner, n = model._features(X)[1]
+    Y = to_matrix(y, load_taxonomy().codes)
+    j = list(model.classes_).index("legal_aid")
+    refits = [c for c in calls if c[0] > n]
+    n_rows, target = refits[j]
+    neg_sentences = int((Y[owner, j] == 0).sum())
+    witnesses = len(set(owner[Y[owner, j] == 1].tolist()))
+    assert n_rows == n + neg_sentences + witnesses
+    assert target[n:].sum() == witnesses and (target[:n] == Y[:, j]).all()
+    monkeypatch.undo()
+    save_model(model, tmp_path / "m", {})
+    loaded = load_model(tmp_path / "m")
+    assert loaded.sentence_instances is True
+    np.testing.assert_allclose(loaded.predict_proba(X[:10]), model.predict_proba(X[:10]), rtol=1e-6)
 
 
 def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
