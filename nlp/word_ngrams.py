@@ -16,23 +16,18 @@ from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 from nlp.token_batch import TokenBatch, pair_hashes
 
 
-def row_groups(batch: TokenBatch, level: str) -> tuple[np.ndarray, int]:
-    """Row of each kept token (-1: not in any row) and the number of rows, for a level."""
-    if level == "unit":
-        return batch.doc, batch.n_docs
-    if level == "sentence":
-        return batch.sentence_row[batch.sentence], len(batch.sentence_owner)
-    raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
-
-
-def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int], level: str = "unit"
+def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int]
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Codes, rows, first-token positions and sizes of all n-grams of a level, and the row count."""
-    group, n_rows = row_groups(batch, level)
+    """Codes, units, first-token positions and sizes of all n-grams within units, and the unit count.
+
+    Sentence-level n-grams are the subset that start and end inside one sentence
+    (``WordNgramTfidf.transform``), so only units are enumerated here.
+    """
+    group, n_rows = batch.doc, batch.n_docs
     lo, hi = ngram_range
     codes, rows, pos, sizes = [], [], [], []
     h = batch.hashes
-    valid = group >= 0
+    valid = np.ones(len(h), dtype=bool)
     for n in range(1, hi + 1):
         if n > 1:
             m = len(h) - 1
