@@ -32,13 +32,13 @@ STAGES = [
     ("structure (headings, items)", "nlp/structure.py", "structure"),
     ("unit rows", "nlp/ingest.py", "unit_rows"),
     ("tagging total (tagged_jsonl_many)", "nlp/batch.py", "tagged_jsonl_many"),
-    ("  features (UnitFeatures)", "nlp/features.py", "transform_with_sentences"),
-    ("    segmentation + token hashes", "nlp/token_batch.py", "segment_batch"),
-    ("    word n-grams", "nlp/word_ngrams.py", "transform"),
-    ("    char n-grams", "nlp/fast_ngrams.py", "transform"),
-    ("    cue counts", "nlp/features.py", "transform"),
-    ("    word vectors", "nlp/embeddings.py", "transform"),
-    ("  prediction: logistic heads", "nlp/tagger.py", "_proba"),
+    ("  pooled probabilities (_proba_texts)", "nlp/tagger.py", "_proba_texts"),
+    ("    features × heads", "nlp/features.py", "decision_with_sentences"),
+    ("      segmentation + token hashes", "nlp/token_batch.py", "segment_batch"),
+    ("      word n-grams", "nlp/word_ngrams.py", "decision"),
+    ("      char n-grams", "nlp/fast_ngrams.py", "transform"),
+    ("      cue counts", "nlp/features.py", "transform"),
+    ("      word vectors", "nlp/embeddings.py", "decision"),
     ("JSON lines (orjson.dumps)", "~", "<built-in method orjson.dumps>"),
 ]
 
@@ -49,7 +49,7 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
         total = 0.0
         for (fname, _line, fn), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
             if fn == func and fname.endswith(fsuffix):
-                total = max(total, ct) if func in ("transform", "<listcomp>") else total + ct
+                total = max(total, ct) if func in ("transform", "decision", "<listcomp>") else total + ct
         out[label] = total
     return out
 

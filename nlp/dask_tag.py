@@ -80,7 +80,7 @@ def write_part(files: list[str], index: int, out_dir: str, model_dir: str | None
     target = Path(out_dir) / f"part-{index:05d}.jsonl"
     n_units = 0
     errors: list[tuple[str, str]] = []
-    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
         groups = (process_files(model, files[i : i + FILES_PER_TASK], granularity)
                   for i in range(0, len(files), FILES_PER_TASK))
         for src, text, n, reason in (r for group in groups for r in group):

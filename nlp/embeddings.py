@@ -21,6 +21,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 
+from nlp.kernels import group_sums, l2_rows_decision
 from nlp.tfidf import CodeIndex
 from nlp.token_batch import TokenBatch, string_hashes
 from nlp.tokenize import Tokenizer
@@ -64,7 +65,7 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
     """The l2-normalised mean of a unit's word vectors (a dense block in sparse form).
 
     Works on a ``TokenBatch`` (``nlp.token_batch``): words are matched by their token hash, so
-    a batch costs one hash-table look-up and one sparse × dense product, no Python per token.
+    a batch costs one hash-table look-up and one compiled pass (``nlp.kernels``), no Python per token.
 
     Parameters:
         path: an ``.npz`` written by ``save_word_vectors``; ``fit`` loads it into
@@ -84,8 +85,8 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
             cache = self._index_cache = CodeIndex(string_hashes(self.words_.tolist()))
         return cache
 
-    def transform(self, batch: TokenBatch, level: str = "unit"):
-        """Rows for the batch's units, or (``level="sentence"``) for its scored sentences.
+    def _sums(self, batch: TokenBatch, level: str) -> np.ndarray:
+        """Summed word vectors of the batch's units, or (``level="sentence"``) its scored sentences.
 
         Vectors are summed once per sentence (every sentence, kept in ``batch.memo``); a unit's
         sum is the sum of its sentences', so the tokens are read once for both levels.
@@ -93,23 +94,29 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
         key = ("w2v", id(self))
         if key not in batch.memo:
             word = self._index().lookup(batch.hashes)
-            hit = word >= 0
-            n_sent = len(batch.sentence_doc)
-            counts = sparse.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (batch.sentence[hit], word[hit])),
-                                       shape=(n_sent, len(self.words_)))
-            batch.memo[key] = np.asarray(counts @ self.vectors_, dtype=np.float32)
+            batch.memo[key] = group_sums(word, batch.sentence, len(batch.sentence_doc), self.vectors_)
         per_sentence = batch.memo[key]
         if level == "unit":
-            owner = sparse.csr_matrix((np.ones(len(batch.sentence_doc), dtype=np.float32),
-                                       (batch.sentence_doc, np.arange(len(batch.sentence_doc)))),
-                                      shape=(batch.n_docs, len(batch.sentence_doc)))
-            summed = np.asarray(owner @ per_sentence, dtype=np.float32)
-        elif level == "sentence":
-            summed = per_sentence[np.flatnonzero(batch.sentence_row >= 0)]
-        else:
-            raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
-        # the mean's direction: l2 removes 1/n
-        return sparse.csr_matrix(normalize(summed, norm="l2", copy=False) if len(summed) else summed)
+            return group_sums(np.arange(len(per_sentence)), batch.sentence_doc, batch.n_docs, per_sentence)
+        if level == "sentence":
+            return per_sentence[np.flatnonzero(batch.sentence_row >= 0)]
+        raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
+
+    def _directions(self, batch: TokenBatch, level: str) -> np.ndarray:
+        """The l2-normalised sums (the mean's direction: l2 removes 1/n), float32."""
+        return normalize(self._sums(batch, level), norm="l2", copy=False).astype(np.float32)
+
+    def transform(self, batch: TokenBatch, level: str = "unit"):
+        """Rows for the batch's units, or (``level="sentence"``) for its scored sentences."""
+        return sparse.csr_matrix(self._directions(batch, level))
+
+    def decision(self, batch: TokenBatch, W: np.ndarray, level: str = "unit") -> np.ndarray:
+        """``transform(batch, level) @ W``, compiled (``nlp.kernels.l2_rows_decision``)."""
+        return l2_rows_decision(self._sums(batch, level), W)
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.vectors_.shape[1]
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"w2v:{i}" for i in range(self.vectors_.shape[1])], dtype=object)

@@ -99,5 +99,9 @@ class CharNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
         codes, docs = _all_codes(texts, tuple(self.ngram_range))
         return tfidf_rows(docs, self._index().lookup(codes), len(texts), self.idf_, self.sublinear_tf)
 
+    @property
+    def _n_features_out(self) -> int:
+        return len(self.idf_)
+
     def get_feature_names_out(self, input_features=None):
         return np.array([decode(c) for c in self.vocab_codes_], dtype=object)

@@ -155,6 +155,10 @@ class CueCounter(BaseEstimator, TransformerMixin):
         inside[inside] = pos[inside] < spans[row[inside], 1]
         return self._counts(row[inside], doms[inside], len(spans))
 
+    @property
+    def _n_features_out(self) -> int:
+        return len(self.codes_)
+
     def get_feature_names_out(self, input_features=None):
         return np.array([f"cue:{c}" for c in self.codes_], dtype=object)
 
@@ -225,6 +229,45 @@ class UnitFeatures(BaseEstimator, TransformerMixin):
         xu = sparse.hstack(units, format="csr", dtype=np.float32)
         xs = sparse.hstack(sents, format="csr", dtype=np.float32) if sentences else None
         return xu, xs, batch.sentence_owner
+
+    def decision_with_sentences(self, X, W: np.ndarray, sentences: bool = True
+                                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """``X_units @ W`` and ``X_sentences @ W`` of ``transform_with_sentences``, and the owners.
+
+        ``W`` is (features × heads). A block with a ``decision`` method (word n-grams, word
+        vectors) computes its share of the product without building its matrix
+        (``nlp.kernels``); the others build theirs and multiply. This is the prediction path:
+        a linear model needs the products, not the features.
+        """
+        W = np.asarray(W, dtype=np.float64)
+        widths = [part._n_features_out for _, part in self.parts_]
+        if sum(widths) != W.shape[0]:
+            raise ValueError(f"weights have {W.shape[0]} rows but the features have {sum(widths)} columns")
+        texts = list(X)
+        batch: TokenBatch = segment_batch(texts)
+        n, n_sent = len(texts), len(batch.sentence_owner)
+        zu = np.zeros((n, W.shape[1]))
+        zs = np.zeros((n_sent, W.shape[1])) if sentences else None
+        text_parts = sentences and any(name not in TOKEN_PARTS for name, _ in self.parts_)
+        sent_texts = batch.sentence_texts if text_parts else []
+        offset = 0
+        for (name, part), width in zip(self.parts_, widths, strict=True):
+            Wb = np.ascontiguousarray(W[offset : offset + width])
+            offset += width
+            if hasattr(part, "decision"):
+                zu += part.decision(batch, Wb)
+                if sentences:
+                    zs += part.decision(batch, Wb, level="sentence")
+            elif name in TOKEN_PARTS:
+                zu += part.transform(batch) @ Wb
+                if sentences:
+                    zs += part.transform(batch, level="sentence") @ Wb
+            else:
+                both = part.transform(texts + sent_texts).tocsr() @ Wb
+                zu += both[:n]
+                if sentences:
+                    zs += both[n:]
+        return zu, zs, batch.sentence_owner
 
     def get_feature_names_out(self, input_features=None):
         return np.concatenate([[f"{name}__{t}" for t in part.get_feature_names_out()] for name, part in self.parts_])

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import yaml
 
 from nlp.clean import Document
@@ -164,8 +165,11 @@ def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
             closing_from = i
         else:
             break
-    units: list[Unit] = []
+    # One record per unit first, then every clean span is mapped to the source in one array
+    # pass: a Python call per unit for that was a noticeable share of batch ingest time.
+    records: list[tuple] = []  # (p_idx, item index or -1, text, clean start, clean end, section, role, heading)
     path: list[tuple[int, str]] = []
+    section, path_role = "", rules.default_role  # recomputed only when the heading path changes
     seen_heading = False
     for p_idx, ln in enumerate(lines):
         if p_idx < n_front:
@@ -175,19 +179,31 @@ def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
         else:
             if ln.level:
                 path = [(lvl, t) for lvl, t in path if lvl < ln.level] + [(ln.level, ln.title)]
+                section = " > ".join(t for _, t in path)
+                path_role = _role_of(path, rules)
                 seen_heading = True
-            role = _role_of(path, rules) if seen_heading else "preamble"
-        section = " > ".join(t for _, t in path) if role not in ("front_matter",) else ""
-        s, e = doc.source_span(ln.start, ln.end)
-        base = dict(doc_id=doc.doc_id, section=section, role=role,
-                    is_heading=bool(ln.level) and not ln.has_body)
-        units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}", granularity="paragraph",
-                          paragraph=p_idx, item=0, text=ln.text, start=s, end=e, **base))
+            role = path_role if seen_heading else "preamble"
+        heading = bool(ln.level) and not ln.has_body
+        records.append((p_idx, -1, ln.text, ln.start, ln.end, section, role, heading))
         for i_idx, (a, b) in enumerate(split_items(ln.text, rules)):
             piece = ln.text[a:b]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip()
-            s, e = doc.source_span(ln.start + a + lead, ln.start + a + lead + len(piece))
-            units.append(Unit(unit_id=f"{doc.doc_id}:p{p_idx}.i{i_idx}", granularity="item",
-                              paragraph=p_idx, item=i_idx, text=piece, start=s, end=e, **base))
+            start = ln.start + a + lead
+            records.append((p_idx, i_idx, piece, start, start + len(piece), section, role, heading))
+    if not records:
+        return []
+    starts = np.fromiter((r[3] for r in records), dtype=np.int64, count=len(records))
+    ends = np.fromiter((r[4] for r in records), dtype=np.int64, count=len(records))
+    src_start = doc.offsets[starts]
+    src_end = np.where(ends > starts, doc.offsets[np.maximum(ends - 1, 0)] + 1, src_start)
+    doc_id = doc.doc_id
+    units: list[Unit] = []
+    for (p_idx, i_idx, text, _, _, section, role, heading), s, e in zip(
+            records, src_start.tolist(), src_end.tolist(), strict=True):
+        if i_idx < 0:
+            units.append(Unit(doc_id, f"{doc_id}:p{p_idx}", "paragraph", p_idx, 0, section, role, heading, text, s, e))
+        else:
+            units.append(Unit(doc_id, f"{doc_id}:p{p_idx}.i{i_idx}", "item", p_idx, i_idx, section, role, heading,
+                              text, s, e))
     return units

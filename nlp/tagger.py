@@ -157,6 +157,32 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         weight = np.concatenate([np.ones(Xu.shape[0]), np.full(len(neg) + len(witness), self.sentence_weight)])
         return self._fit_head(X, target, weight)
 
+    def _stack(self, heads: list) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Live heads (those with coefficients), their stacked (features × heads) weights, biases.
+
+        Cached per list of heads, so the coefficients are stacked once per model.
+        """
+        cache = getattr(self, "_stacked", None)
+        if cache is None or cache[0] is not heads:
+            live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
+            n_features = next((h.coef_.shape[1] for h in heads if hasattr(h, "coef_")), 0)
+            W = (np.column_stack([heads[j].coef_.ravel() for j in live]) if live
+                 else np.zeros((n_features, 0)))
+            b = np.array([float(heads[j].intercept_[0]) for j in live])
+            cache = self._stacked = (heads, live, np.ascontiguousarray(W), b)
+        return cache[1:]
+
+    def _from_decision(self, heads: list, z: np.ndarray) -> np.ndarray:
+        """Probabilities from the live heads' decision values ``z`` (constant heads filled in)."""
+        live, _, b = self._stack(heads)
+        out = np.empty((z.shape[0], len(heads)), dtype=np.float64)
+        for j, h in enumerate(heads):
+            if j not in live:
+                out[:, j] = h
+        if live:
+            out[:, live] = expit(z + b)
+        return out
+
     def _proba(self, heads: list, Xf) -> np.ndarray:
         """Probabilities of every head, from one sparse × dense product.
 
@@ -164,21 +190,23 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         decision function), but the coefficients are stacked once into a (features × domains)
         matrix, so the features are read once rather than once per domain.
         """
-        cache = getattr(self, "_stacked", None)
-        if cache is None or cache[0] is not heads:
-            live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
-            W = np.column_stack([heads[j].coef_.ravel() for j in live]) if live else np.zeros((Xf.shape[1], 0))
-            b = np.array([float(heads[j].intercept_[0]) for j in live])
-            cache = self._stacked = (heads, live, W, b)
-        _, live, W, b = cache
-        out = np.empty((Xf.shape[0], len(heads)), dtype=np.float64)
-        for j, h in enumerate(heads):
-            if j not in live:
-                out[:, j] = h
-        if live:
-            z = np.asarray(Xf @ W, dtype=np.float64) + b
-            out[:, live] = expit(z)
-        return out
+        _, W, _ = self._stack(heads)
+        return self._from_decision(heads, np.asarray(Xf @ W, dtype=np.float64))
+
+    def _proba_texts(self, texts: list[str]) -> np.ndarray:
+        """Pooled, uncalibrated probabilities of texts: the prediction path.
+
+        The same numbers as ``_pooled(estimators_, *_features(texts))`` up to float rounding,
+        but the features' products with the heads are computed without building the feature
+        matrices (``UnitFeatures.decision_with_sentences``).
+        """
+        heads = self.estimators_
+        _, W, _ = self._stack(heads)
+        zu, zs, owner = self.features_.decision_with_sentences(texts, W, sentences=self.sentence_pooling)
+        p = self._from_decision(heads, zu)
+        if zs is not None and len(zs):
+            np.maximum.at(p, owner, self._from_decision(heads, zs))
+        return p
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -247,8 +275,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, X) -> np.ndarray:
         """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
-        Xf, sent = self._features(list(X))
-        return self._calibrate(self._pooled(self.estimators_, Xf, sent))
+        return self._calibrate(self._proba_texts(list(X)))
 
     def predict(self, X) -> np.ndarray:
         """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""

@@ -3,8 +3,8 @@
 Why: scikit-learn's word analyzer builds every n-gram as a Python string and looks it up in a
 dict, and each feature block segmented the text again; at corpus scale that, not the
 segmenter, dominated tagging time. Here a whole batch is segmented in one call (texts joined
-by a newline, which no token spans), every token becomes a 64-bit hash computed with array
-arithmetic (a polynomial hash of its code points, from prefix sums), and word n-grams are
+by a newline, which no token spans), every token becomes a 64-bit hash (a polynomial hash of
+its code points, in one compiled pass: ``nlp.kernels.token_pass``), and word n-grams are
 combinations of hashes. Feature extraction downstream is then a vocabulary look-up in a C hash
 table, with no Python work per token.
 
@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from nlp.kernels import token_pass
 from nlp.tokenize import Tokenizer
 
 _P = np.uint64(0x9E3779B97F4A7C15)  # odd, so it has an inverse modulo 2**64
@@ -29,6 +30,7 @@ _PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
 SENTENCE_END = "。；！？"
 MIN_SENTENCE_CHARS = 8
 _SPACE_CPS = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
+_END_CPS = np.array([ord(c) for c in SENTENCE_END], dtype=np.uint32)
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -86,12 +88,6 @@ def string_hashes(words: list[str]) -> np.ndarray:
     return span_hashes(code_points("".join(words)), ends - lengths, ends)
 
 
-def _is_word_char(cp: np.ndarray) -> np.ndarray:
-    """The characters that make a token a word (as ``nlp.tokenize``: CJK or a Latin letter)."""
-    low = cp | np.uint32(0x20)
-    return ((cp >= 0x3400) & (cp <= 0x9FFF)) | ((low >= ord("a")) & (low <= ord("z")))
-
-
 @dataclass
 class TokenBatch:
     """Kept tokens (words: CJK or Latin letters) of a batch of texts, in reading order.
@@ -147,24 +143,21 @@ def segment_batch(texts: list[str], tokenizer: Tokenizer | None = None) -> Token
     doc_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
     doc = np.searchsorted(doc_starts, starts, side="right") - 1
 
-    word_prefix = np.concatenate([[0], np.cumsum(_is_word_char(cp))])
-    keep = (word_prefix[ends] - word_prefix[starts]) > 0
+    if int(lengths.sum()) != len(cp):
+        raise ValueError("the segmenter's tokens do not add up to the text")
+    hashes, keep, is_end, nonspace = token_pass(cp, lengths, _END_CPS, _SPACE_CPS)
     if tokenizer.stopwords or tokenizer.min_len > 1:
         keep &= np.fromiter((tokenizer._keep(t) if k else False for t, k in zip(tokens, keep, strict=True)),
                             dtype=bool, count=n_tok)
 
     # sentences: a new one starts after a sentence-final token and at each unit's start
-    first_cp = cp[np.minimum(starts, max(len(cp) - 1, 0))] if n_tok else np.zeros(0, dtype=np.uint32)
-    is_end = (lengths == 1) & np.isin(first_cp, code_points(SENTENCE_END))
     new_doc = np.ones(n_tok, dtype=bool)
     new_doc[1:] = doc[1:] != doc[:-1]
     new_sent = new_doc.copy()
     new_sent[1:] |= is_end[:-1]
     sentence = np.cumsum(new_sent) - 1
     n_sent = int(sentence[-1]) + 1 if n_tok else 0
-    nonspace = ~np.isin(cp, _SPACE_CPS)
-    space_prefix = np.concatenate([[0], np.cumsum(nonspace)])
-    sent_chars = np.bincount(sentence, weights=(space_prefix[ends] - space_prefix[starts]), minlength=n_sent)
+    sent_chars = np.bincount(sentence, weights=nonspace, minlength=n_sent)
     sent_doc = np.zeros(n_sent, dtype=np.int64)
     sent_doc[sentence] = doc
     long_enough = sent_chars >= MIN_SENTENCE_CHARS
@@ -182,7 +175,7 @@ def segment_batch(texts: list[str], tokenizer: Tokenizer | None = None) -> Token
     return TokenBatch(
         texts=texts,
         joined=joined,
-        hashes=span_hashes(cp, starts[kept], ends[kept]) if len(kept) else np.zeros(0, dtype=np.uint64),
+        hashes=hashes[kept],
         doc=doc[kept],
         sentence=sentence[kept],
         starts=starts[kept],

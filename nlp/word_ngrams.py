@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from nlp.kernels import tfidf_decision
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 from nlp.token_batch import TokenBatch, pair_hashes
 
@@ -68,8 +69,8 @@ class WordNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
                                dtype=object)
         return self
 
-    def transform(self, batch: TokenBatch, level: str = "unit"):
-        """TF-IDF rows of the batch's units, or (``level="sentence"``) of its scored sentences.
+    def _occurrences(self, batch: TokenBatch, level: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(rows, columns, n_rows)`` of the batch's n-gram occurrences at ``level``.
 
         The n-grams are hashed and looked up once per batch (kept in ``batch.memo``): a
         sentence's n-grams are the unit n-grams that start and end inside it.
@@ -80,13 +81,27 @@ class WordNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
             batch.memo[key] = (rows, self._index().lookup(codes), pos, sizes)
         rows, cols, pos, sizes = batch.memo[key]
         if level == "unit":
-            return tfidf_rows(rows, cols, batch.n_docs, self.idf_, self.sublinear_tf)
+            return rows, cols, batch.n_docs
         if level != "sentence":
             raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
         first = batch.sentence[pos]
         srows = batch.sentence_row[first]
         inside = (srows >= 0) & (batch.sentence[pos + sizes - 1] == first)
-        return tfidf_rows(srows[inside], cols[inside], len(batch.sentence_owner), self.idf_, self.sublinear_tf)
+        return srows[inside], cols[inside], len(batch.sentence_owner)
+
+    def transform(self, batch: TokenBatch, level: str = "unit"):
+        """TF-IDF rows of the batch's units, or (``level="sentence"``) of its scored sentences."""
+        rows, cols, n_rows = self._occurrences(batch, level)
+        return tfidf_rows(rows, cols, n_rows, self.idf_, self.sublinear_tf)
+
+    def decision(self, batch: TokenBatch, W: np.ndarray, level: str = "unit") -> np.ndarray:
+        """``transform(batch, level) @ W`` (W: this block's rows of the heads' weights), compiled."""
+        rows, cols, n_rows = self._occurrences(batch, level)
+        return tfidf_decision(rows, cols, n_rows, self.idf_, W, self.sublinear_tf)
+
+    @property
+    def _n_features_out(self) -> int:
+        return len(self.idf_)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.terms_, dtype=object)

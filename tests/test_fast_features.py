@@ -137,6 +137,38 @@ def test_stacked_heads_equal_logistic_regression():
     np.testing.assert_allclose(model._proba(model.estimators_, xf), ref, rtol=1e-9, atol=1e-12)
 
 
+def test_compiled_decision_equals_the_feature_matrices(tmp_path):
+    """Prediction computes ``X @ W`` without building X (``nlp.kernels``); it must equal the
+    matrix path block by block (word n-grams, char n-grams, cues, word vectors), at both
+    levels, and give the same pooled probabilities."""
+    from nlp.embeddings import save_word_vectors
+    from nlp.labels import load_label_file
+    from nlp.tagger import DomainTagger
+
+    df = load_label_file(ROOT / "labels" / "seeds.jsonl")
+    batch = segment_batch(list(df["text"]))
+    words = sorted({batch.token_text(i) for i in range(len(batch.hashes))})
+    rng = np.random.default_rng(0)
+    save_word_vectors(tmp_path / "v.npz", np.array(words), rng.normal(size=(len(words), 8)).astype(np.float32))
+    model = DomainTagger(threshold_folds=0, char_ngrams=(2, 3), word_vectors=str(tmp_path / "v.npz")).fit(
+        list(df["text"]), list(df["labels"]))
+    assert [name for name, _ in model.features_.parts_] == ["word", "char", "cues", "w2v"]
+    texts = [*TEXTS, *df["text"][:30]]
+    W = rng.normal(size=(len(model.features_.get_feature_names_out()), 3))
+    xu, xs, owner = model.features_.transform_with_sentences(texts)
+    zu, zs, owner2 = model.features_.decision_with_sentences(texts, W)
+    assert xs.shape[0] > 20
+    np.testing.assert_array_equal(owner, owner2)
+    np.testing.assert_allclose(zu, xu @ W, rtol=1e-5, atol=1e-6)  # float32 features
+    np.testing.assert_allclose(zs, xs @ W, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="weights have"):
+        model.features_.decision_with_sentences(texts, W[:-1])
+
+    xf, sent = model._features(texts)
+    matrices = model._calibrate(model._pooled(model.estimators_, xf, sent))
+    np.testing.assert_allclose(model.predict_proba(texts), matrices, rtol=1e-6, atol=1e-7)
+
+
 def test_group_tagging_equals_file_by_file(tmp_path):
     from nlp.batch import process_file, process_files
     from nlp.labels import load_label_file

@@ -1,0 +1,195 @@
+"""Compiled loops (numba) for the tagging hot path: linear scores without feature matrices.
+
+Why: at prediction time the tagger only needs ``X @ W`` (a few heads), not ``X``. Building X
+as scipy matrices costs a COO → CSR conversion, an index sort, a normalisation pass, a cast and
+an ``hstack`` per block and level, each a full pass over memory; at corpus scale that was
+more of tagging time than the segmenter. These kernels read the term occurrences once and
+accumulate the heads' scores directly. They compute the same numbers as the matrix path
+(``nlp.tfidf.tfidf_rows``, ``nlp.embeddings.MeanWordVectors``) up to float rounding; tests pin
+that.
+
+Each kernel is compiled for fixed argument types when this module is imported (eagerly, so a
+pool's forkserver or parent can compile once for all its workers) and cached on disk (numba's
+``cache=True``: next to this file, or in the user's cache directory when the package is
+read-only): the first import after an install compiles for a few seconds, later imports load
+the cache in about 0.1 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numba import njit, types
+
+_I64 = types.int64[:]
+_U32 = types.uint32[:]
+_U32_RO = types.Array(types.uint32, 1, "C", readonly=True)  # np.frombuffer of a str's bytes
+
+
+def _jit(*signatures) -> Callable[[Callable], Callable]:
+    """``njit`` for these argument types, with an on-disk cache where numba finds a writable
+    place for one (else without)."""
+
+    def wrap(fn: Callable) -> Callable:
+        try:
+            return njit(list(signatures), cache=True, nogil=True)(fn)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(list(signatures), nogil=True)(fn)
+
+    return wrap
+
+
+@_jit((_I64, _I64, types.int64, types.float64[:], types.float64[:, :], types.boolean))
+def tfidf_decision(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray, W: np.ndarray,
+                   sublinear: bool) -> np.ndarray:  # pragma: no cover - compiled
+    """``tfidf_rows(rows, cols, n_rows, idf, sublinear) @ W`` without building the matrix.
+
+    ``rows``/``cols`` are term occurrences (``cols`` < 0: out of vocabulary), in any order;
+    ``W`` is (vocabulary × heads). Each row's terms are counted with a last-seen mark per
+    column, weighted (1 + log tf) · idf, l2-normalised (the weight rounded to float32, as the
+    matrix path stores it) and multiplied into ``W``.
+    """
+    n_cols, n_heads = W.shape
+    start = np.zeros(n_rows + 1, np.int64)
+    for i in range(len(rows)):
+        if cols[i] >= 0:
+            start[rows[i] + 1] += 1
+    for r in range(n_rows):
+        start[r + 1] += start[r]
+    order = np.empty(start[n_rows], np.int64)
+    fill = start[:n_rows].copy()
+    for i in range(len(rows)):
+        c = cols[i]
+        if c >= 0:
+            order[fill[rows[i]]] = c
+            fill[rows[i]] += 1
+    last = np.full(n_cols, -1, np.int64)
+    weight = np.zeros(n_cols, np.float64)
+    distinct = np.empty(len(order), np.int64)
+    out = np.zeros((n_rows, n_heads), np.float64)
+    for r in range(n_rows):
+        nd = 0
+        for p in range(start[r], start[r + 1]):
+            j = order[p]
+            if last[j] != r:
+                last[j] = r
+                weight[j] = 0.0
+                distinct[nd] = j
+                nd += 1
+            weight[j] += 1.0
+        ss = 0.0
+        for q in range(nd):
+            j = distinct[q]
+            w = (np.log(weight[j]) + 1.0 if sublinear else weight[j]) * idf[j]
+            weight[j] = w
+            ss += w * w
+        if ss > 0.0:
+            inv = 1.0 / np.sqrt(ss)
+            for q in range(nd):
+                j = distinct[q]
+                w = np.float64(np.float32(weight[j] * inv))
+                for k in range(n_heads):
+                    out[r, k] += w * W[j, k]
+    return out
+
+
+@_jit((_I64, _I64, types.int64, types.float32[:, :]), (_I64, _I64, types.int64, types.float64[:, :]))
+def group_sums(index: np.ndarray, group: np.ndarray, n_groups: int, vectors: np.ndarray
+               ) -> np.ndarray:  # pragma: no cover - compiled
+    """Sum of ``vectors[index[i]]`` per ``group[i]`` (``index`` < 0 skipped), in float64."""
+    dim = vectors.shape[1]
+    out = np.zeros((n_groups, dim), np.float64)
+    for i in range(len(index)):
+        w = index[i]
+        if w >= 0:
+            g = group[i]
+            for d in range(dim):
+                out[g, d] += vectors[w, d]
+    return out
+
+
+@_jit((types.float64[:, :], types.float64[:, :]))
+def l2_rows_decision(X: np.ndarray, W: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``normalize(X, "l2").astype(float32) @ W`` in one pass, without BLAS.
+
+    A BLAS call here would start its own threads next to the pool's processes (or, in one
+    process, spin a second core for a product of a few hundred thousand multiplications).
+    """
+    n, dim = X.shape
+    n_heads = W.shape[1]
+    out = np.zeros((n, n_heads), np.float64)
+    for r in range(n):
+        ss = 0.0
+        for d in range(dim):
+            ss += X[r, d] * X[r, d]
+        if ss == 0.0:
+            continue
+        inv = 1.0 / np.sqrt(ss)
+        for d in range(dim):
+            w = np.float64(np.float32(X[r, d] * inv))
+            for k in range(n_heads):
+                out[r, k] += w * W[d, k]
+    return out
+
+
+_P = np.uint64(0x9E3779B97F4A7C15)
+_LEN_MIX = np.uint64(0xD6E8FEB86659FD93)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@_jit((types.uint32,))
+def _is_word_cp(c: int) -> bool:  # pragma: no cover - compiled
+    low = c | 0x20
+    return (0x3400 <= c <= 0x9FFF) or (97 <= low <= 122)
+
+
+@_jit((_U32_RO, _I64, _U32, _U32), (_U32, _I64, _U32, _U32))
+def token_pass(cp: np.ndarray, lengths: np.ndarray, ends_cp: np.ndarray, spaces: np.ndarray
+               ):  # pragma: no cover - compiled
+    """One pass over a segmentation: per token its hash, whether it is a word, whether it ends
+    a sentence, and its non-space character count (see ``nlp.token_batch.segment_batch``).
+
+    The hash is the one ``nlp.token_batch.span_hashes`` computes with prefix sums (a
+    polynomial in ``_P`` of the code points, plus the length, through splitmix64's
+    finaliser), so models keep their vocabularies; tests pin the two to each other.
+    """
+    n = len(lengths)
+    hashes = np.zeros(n, np.uint64)
+    word = np.zeros(n, np.bool_)
+    is_end = np.zeros(n, np.bool_)
+    nonspace = np.zeros(n, np.int64)
+    pos = 0
+    for t in range(n):
+        length = lengths[t]
+        h = np.uint64(0)
+        pw = np.uint64(1)
+        w = False
+        ns = 0
+        for k in range(pos, pos + length):
+            c = cp[k]
+            h += np.uint64(c) * pw
+            pw *= _P
+            if not w and _is_word_cp(c):
+                w = True
+            sp = False
+            for s in spaces:
+                if c == s:
+                    sp = True
+            if not sp:
+                ns += 1
+        if length == 1:
+            for e in ends_cp:
+                if cp[pos] == e:
+                    is_end[t] = True
+        x = h + np.uint64(length) * _LEN_MIX
+        x = x ^ (x >> np.uint64(30))
+        x = x * _M1
+        x = x ^ (x >> np.uint64(27))
+        x = x * _M2
+        hashes[t] = x ^ (x >> np.uint64(31))
+        word[t] = w
+        nonspace[t] = ns
+        pos += length
+    return hashes, word, is_end, nonspace
