@@ -69,26 +69,107 @@ def to_half_width(text: str) -> str:
     return cp.tobytes().decode("utf-32-le")
 
 
-def furniture_candidates(patterns: list[str]) -> re.Pattern[str]:
-    """One multi-line regex matching every whole line on which a furniture pattern could match.
+_WHOLE_LINE_RE = re.compile(r"[^\n]*")
+_REGEX_SPECIAL = set(".^$*+?{}[]()|\\")
+
+
+def literal_prefixes(pattern: str) -> list[str] | None:
+    """The literal text each top-level alternative of ``pattern`` must start with, or None.
+
+    ``'ICP备\\d*号|公网安备'`` → ``['ICP备', '公网安备']``; None when an alternative starts with
+    regex syntax (a class, a group, an escape), so no literal is required.
+    """
+    alternatives, depth, cur, i = [], 0, "", 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            cur += pattern[i : i + 2]
+            i += 2
+            continue
+        if ch == "[":  # skip a character class whole
+            j = pattern.find("]", i + 2)
+            j = len(pattern) - 1 if j < 0 else j
+            cur += pattern[i : j + 1]
+            i = j + 1
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "|" and depth == 0:
+            alternatives.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    alternatives.append(cur)
+    out = []
+    for alt in alternatives:
+        n = 0
+        while n < len(alt) and alt[n] not in _REGEX_SPECIAL:
+            n += 1
+        if n < len(alt) and alt[n] in "*?{":  # a quantifier makes the last character optional
+            n -= 1
+        if n <= 0:
+            return None
+        out.append(alt[:n])
+    return out
+
+
+class LineCandidates:
+    """``finditer`` over the whole lines that may hold furniture (a superset; see below).
+
+    Patterns anchored at the line start are one multi-line regex tried at line starts only.
+    An unanchored pattern would make ``re`` try it at every position of every line (most of
+    cleaning time on long reports), so when each of its alternatives starts with literal text
+    (ICP备…, 公网安备) that text is found with ``str.find`` and the line around each hit is a
+    candidate; otherwise it is searched by regex along the line. Matches are ``re.Match``
+    objects of whole lines, in text order, as ``re.finditer`` would give them.
+    """
+
+    def __init__(self, anchored: re.Pattern[str] | None, literals: list[str], floating: re.Pattern[str] | None):
+        self.anchored = anchored
+        self.literals = literals
+        self.floating = floating
+
+    def finditer(self, text: str):
+        found: dict[int, re.Match[str]] = {}
+        for pat in (self.anchored, self.floating):
+            if pat is not None:
+                for m in pat.finditer(text):
+                    found.setdefault(m.start(), m)
+        for lit in self.literals:
+            i = text.find(lit)
+            while i >= 0:
+                start = text.rfind("\n", 0, i) + 1
+                if start not in found:
+                    found[start] = _WHOLE_LINE_RE.match(text, start)
+                end = text.find("\n", i)
+                i = -1 if end < 0 else text.find(lit, end)
+        return iter([found[k] for k in sorted(found)])
+
+
+def furniture_candidates(patterns: list[str]) -> LineCandidates:
+    """Every whole line on which a furniture pattern could match (``LineCandidates``).
 
     Patterns anchored at the line start are tried only at line starts (after indentation);
-    the few unanchored ones are searched along the line. ``\\s`` becomes "space but not
-    newline" so a candidate never runs into the next line. A superset: ``clean`` still checks
-    each candidate line against the exact patterns.
+    the few unanchored ones by their literal start when they have one. ``\\s`` becomes "space
+    but not newline" so a candidate never runs into the next line. A superset: ``clean``
+    still checks each candidate line against the exact patterns.
     """
-    anchored, floating = [], []
+    anchored, floating, literals = [], [], []
     for pat in patterns:
         pat = pat.replace("\\s", "[^\\S\\n]")
         if pat.endswith("$") and not pat.endswith("\\$"):
             pat = pat[:-1]
-        (anchored if pat.startswith("^") else floating).append(f"(?:{pat.removeprefix('^')})")
-    branches = []
-    if anchored:
-        branches.append(r"^[^\S\n]*(?:" + "|".join(anchored) + r")[^\n]*")
-    if floating:
-        branches.append(r"^[^\n]*?(?:" + "|".join(floating) + r")[^\n]*")
-    return re.compile("|".join(branches) or r"(?!x)x", re.M)
+        if pat.startswith("^"):
+            anchored.append(f"(?:{pat.removeprefix('^')})")
+        elif (lits := literal_prefixes(pat)) is not None:
+            literals.extend(lits)
+        else:
+            floating.append(f"(?:{pat})")
+    return LineCandidates(
+        re.compile(r"^[^\S\n]*(?:" + "|".join(anchored) + r")[^\n]*", re.M) if anchored else None,
+        list(dict.fromkeys(literals)),
+        re.compile(r"^[^\n]*?(?:" + "|".join(floating) + r")[^\n]*", re.M) if floating else None)
 
 
 # Characters without which a code-level pattern cannot match (regex character classes).
@@ -131,7 +212,7 @@ class Triggers:
 class CleaningRules:
     furniture_max_chars: int
     furniture_lines: list[re.Pattern[str]]
-    furniture_candidates: re.Pattern[str]  # whole lines that contain any furniture pattern
+    furniture_candidates: LineCandidates  # whole lines that may contain a furniture pattern
     furniture_fields: dict[str, str]
     field_re: re.Pattern[str]
     pinyin: re.Pattern[str]

@@ -125,6 +125,39 @@ def test_furniture_candidates_find_every_furniture_line():
     assert "正文的一段话，不是网页元素。" not in found
 
 
+def test_furniture_candidates_equal_one_multiline_regex():
+    """Unanchored patterns are found by their literal start (``LineCandidates``): a superset of
+    the lines the plain form (one regex, every pattern searched along every line) gives, and
+    the same lines once the exact patterns are checked, as ``clean`` does."""
+    import yaml
+
+    from nlp.clean import furniture_candidates, literal_prefixes, load_rules
+    from nlp.data_files import read_data_text
+
+    patterns = yaml.safe_load(read_data_text("cleaning.yaml"))["furniture_lines"]
+    anchored, floating = [], []
+    for pat in patterns:
+        pat = pat.replace("\\s", "[^\\S\\n]").removesuffix("$")
+        (anchored if pat.startswith("^") else floating).append(f"(?:{pat.removeprefix('^')})")
+    plain = re.compile(r"^[^\S\n]*(?:" + "|".join(anchored) + r")[^\n]*|^[^\n]*?(?:" + "|".join(floating)
+                       + r")[^\n]*", re.M)
+    fast = furniture_candidates(patterns)
+    assert fast.literals and fast.floating is None
+    seeds = [p.read_text("utf-8", errors="replace") for p in sorted((ROOT / "seeds").iterdir())]
+    samples = [*seeds, "主办：某某局 京ICP备12345号-1 公网安备 110\n  当前位置：首页\nICP备\n正文ICP备ICP备\n",
+               "ICP备", "\n\n公网安备\n", *TEXTS]
+    exact = load_rules().furniture_lines
+
+    def furniture(matches) -> list[tuple[int, int]]:
+        return [m.span() for m in matches if any(p.search(m.group(0).strip()) for p in exact)]
+
+    for text in samples:
+        assert set(m.span() for m in plain.finditer(text)) <= set(m.span() for m in fast.finditer(text))
+        assert furniture(fast.finditer(text)) == furniture(plain.finditer(text))
+    assert literal_prefixes(r"ICP备\d*号|公网安备") == ["ICP备", "公网安备"]
+    assert literal_prefixes(r"ab*c") == ["a"] and literal_prefixes(r"[a]x") is None
+
+
 def test_stacked_heads_equal_logistic_regression():
     from nlp.labels import load_label_file
     from nlp.tagger import DomainTagger
