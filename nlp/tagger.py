@@ -165,9 +165,7 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         cache = getattr(self, "_stacked", None)
         if cache is None or cache[0] is not heads:
             live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
-            n_features = next((h.coef_.shape[1] for h in heads if hasattr(h, "coef_")), 0)
-            W = (np.column_stack([heads[j].coef_.ravel() for j in live]) if live
-                 else np.zeros((n_features, 0)))
+            W = np.column_stack([heads[j].coef_.ravel() for j in live]) if live else np.zeros((0, 0))
             b = np.array([float(heads[j].intercept_[0]) for j in live])
             cache = self._stacked = (heads, live, np.ascontiguousarray(W), b)
         return cache[1:]
@@ -190,7 +188,9 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         decision function), but the coefficients are stacked once into a (features × domains)
         matrix, so the features are read once rather than once per domain.
         """
-        _, W, _ = self._stack(heads)
+        live, W, _ = self._stack(heads)
+        if not live:  # every domain constant in the training data
+            return self._from_decision(heads, np.zeros((Xf.shape[0], 0)))
         return self._from_decision(heads, np.asarray(Xf @ W, dtype=np.float64))
 
     def _proba_texts(self, texts: list[str]) -> np.ndarray:
@@ -201,7 +201,9 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         matrices (``UnitFeatures.decision_with_sentences``).
         """
         heads = self.estimators_
-        _, W, _ = self._stack(heads)
+        live, W, _ = self._stack(heads)
+        if not live:  # every domain constant in the training data: no features needed
+            return self._from_decision(heads, np.zeros((len(texts), 0)))
         zu, zs, owner = self.features_.decision_with_sentences(texts, W, sentences=self.sentence_pooling)
         p = self._from_decision(heads, zu)
         if zs is not None and len(zs):

@@ -286,3 +286,14 @@ def test_cue_trie_matches_like_a_longest_first_alternation():
         assert [(m.start(), m.group()) for m in trie.finditer(text)] == [
             (m.start(), m.group()) for m in flat.finditer(text)], text
     assert re.compile(trie_pattern([])).search("任何文字") is None
+
+
+def test_a_model_whose_domains_are_all_constant_predicts_them():
+    """No head has coefficients (no domain present in the labels): prediction needs no features."""
+    from nlp.tagger import DomainTagger
+
+    model = DomainTagger(threshold_folds=0).fit(TEXTS[:12], [[] for _ in TEXTS[:12]])
+    assert not any(hasattr(h, "coef_") for h in model.estimators_)
+    np.testing.assert_array_equal(model.predict_proba(TEXTS[:3]), np.zeros((3, len(model.classes_))))
+    xf = model.features_.transform(TEXTS[:3])
+    np.testing.assert_array_equal(model._proba(model.estimators_, xf), np.zeros((3, len(model.classes_))))
