@@ -19,12 +19,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from nlp.kernels import token_pass
+from nlp.kernels import _LEN_MIX, _M1, _M2, _P, token_pass
 from nlp.tokenize import Tokenizer
 
-_P = np.uint64(0x9E3779B97F4A7C15)  # odd, so it has an inverse modulo 2**64
-_P_INV = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
-_LEN_MIX = np.uint64(0xD6E8FEB86659FD93)
+_P_INV = np.uint64(pow(int(_P), -1, 2**64))  # _P is odd, so it has an inverse modulo 2**64
 _PAIR_MIX = np.uint64(0xA0761D6478BD642F)
 _PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
 SENTENCE_END = "。；！？"
@@ -36,9 +34,9 @@ _END_CPS = np.array([ord(c) for c in SENTENCE_END], dtype=np.uint32)
 def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: spreads every input bit over the whole 64-bit hash."""
     x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x * _M1
     x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
+    x = x * _M2
     return x ^ (x >> np.uint64(31))
 
 
