@@ -191,8 +191,9 @@ _WORKER: dict = {}
 def _init_worker(model_dir: str | None, granularity: tuple[str, ...]) -> None:
     """Pool initializer: ignore Ctrl-C (the parent handles it), one BLAS thread, load the model once.
 
-    The pool already has a process per core; BLAS threads on top of it (the word-vector block's
-    small dense products) only spin against the other workers: measured 20% slower at jobs=2.
+    The pool already has a process per core; BLAS threads on top of it only spin against the
+    other workers (measured 20% slower at jobs=2 when the word-vector block still used BLAS;
+    prediction now avoids BLAS, this keeps any library call from doing it again).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from threadpoolctl import threadpool_limits

@@ -133,8 +133,8 @@ def l2_rows_decision(X: np.ndarray, W: np.ndarray) -> np.ndarray:  # pragma: no 
     return out
 
 
-# The token hash (shared with nlp.token_batch, whose array form must give the same hashes).
-_P = np.uint64(0x9E3779B97F4A7C15)  # the polynomial's base: odd, so invertible modulo 2**64
+# The token hash (see token_pass; nlp.token_batch's bigram hash reuses the finaliser).
+_P = np.uint64(0x9E3779B97F4A7C15)  # the polynomial's base
 _LEN_MIX = np.uint64(0xD6E8FEB86659FD93)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -152,9 +152,9 @@ def token_pass(cp: np.ndarray, lengths: np.ndarray, ends_cp: np.ndarray, spaces:
     """One pass over a segmentation: per token its hash, whether it is a word, whether it ends
     a sentence, and its non-space character count (see ``nlp.token_batch.segment_batch``).
 
-    The hash is the one ``nlp.token_batch.span_hashes`` computes with prefix sums (a
-    polynomial in ``_P`` of the code points, plus the length, through splitmix64's
-    finaliser), so models keep their vocabularies; tests pin the two to each other.
+    The hash is a polynomial in ``_P`` of the code points plus the length, through
+    splitmix64's finaliser. Trained models store these hashes as their vocabularies, so it must
+    never change: a test pins literal values.
     """
     n = len(lengths)
     hashes = np.zeros(n, np.uint64)

@@ -15,14 +15,12 @@ the same segmentation instead of cutting every sentence again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from nlp.kernels import _LEN_MIX, _M1, _M2, _P, token_pass
+from nlp.kernels import _M1, _M2, token_pass
 from nlp.tokenize import Tokenizer
 
-_P_INV = np.uint64(pow(int(_P), -1, 2**64))  # _P is odd, so it has an inverse modulo 2**64
 _PAIR_MIX = np.uint64(0xA0761D6478BD642F)
 _PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
 SENTENCE_END = "。；！？"
@@ -40,35 +38,8 @@ def mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-@lru_cache(maxsize=1)
-def _powers_cache() -> dict[str, np.ndarray]:
-    return {"p": np.ones(1, dtype=np.uint64), "inv": np.ones(1, dtype=np.uint64)}
-
-
-def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """P**i and P**-i (mod 2**64) for i < n, grown by doubling and kept for the process."""
-    cache = _powers_cache()
-    if len(cache["p"]) < n:
-        size = max(n, 2 * len(cache["p"]))
-        for key, base in (("p", _P), ("inv", _P_INV)):
-            factors = np.full(size, base, dtype=np.uint64)
-            factors[0] = 1
-            cache[key] = np.cumprod(factors, dtype=np.uint64)  # wraps modulo 2**64, as intended
-    return cache["p"][:n], cache["inv"][:n]
-
-
 def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
-def span_hashes(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """64-bit hash of each ``cp[start:end]``: the same characters always give the same hash."""
-    pw, inv = _powers(len(cp) + 1)
-    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        np.cumsum(cp.astype(np.uint64) * pw[: len(cp)], out=prefix[1:])
-        h = (prefix[ends] - prefix[starts]) * inv[starts]
-        return mix64(h + (ends - starts).astype(np.uint64) * _LEN_MIX)
 
 
 def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -82,8 +53,7 @@ def string_hashes(words: list[str]) -> np.ndarray:
     if not words:
         return np.zeros(0, dtype=np.uint64)
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    ends = np.cumsum(lengths)
-    return span_hashes(code_points("".join(words)), ends - lengths, ends)
+    return token_pass(code_points("".join(words)), lengths, _END_CPS, _SPACE_CPS)[0]
 
 
 @dataclass
