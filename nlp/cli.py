@@ -187,7 +187,7 @@ def tag(
     (code -> probability). Reports are processed in parallel and written incrementally; an
     interrupted run (Ctrl-C) leaves a valid partial output that --resume continues.
     """
-    from nlp.model_io import ModelError, load_model
+    from nlp.model_io import ModelError, load_predictor
 
     levels = parse_granularity(granularity)
     unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
@@ -196,7 +196,7 @@ def tag(
     try:
         if scheduler is None:
             table_format(out)
-        load_model(model)  # fail fast, with one line, before any worker starts
+        load_predictor(model)  # fail fast, with one line, before any worker starts
     except (TableFormatError, ModelError) as err:
         fail(str(err))
     if unit_tables:
@@ -219,10 +219,10 @@ def tag(
 
 
 def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool) -> None:
-    from nlp.model_io import load_model
+    from nlp.model_io import load_predictor
     from nlp.tagging import tag_unit_tables
 
-    table, errors = tag_unit_tables(load_model(model), tables)
+    table, errors = tag_unit_tables(load_predictor(model), tables)
     report_errors(errors)
     if table is not None:
         write_table(table, out)

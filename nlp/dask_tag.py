@@ -61,9 +61,9 @@ def cached_model(model_dir: str | None):
     key = str(Path(model_dir).resolve()) if model_dir else ""
     with _MODELS_LOCK:  # threaded workers: one load, not one per thread
         if key not in _MODELS:
-            from nlp.model_io import load_model
+            from nlp.model_io import load_predictor
 
-            _MODELS[key] = load_model(model_dir)
+            _MODELS[key] = load_predictor(model_dir)
         return _MODELS[key]
 
 

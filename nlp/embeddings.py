@@ -18,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
 
 from nlp.kernels import group_sums, l2_rows_decision
-from nlp.tfidf import CodeIndex
+from nlp.params import Transformer
+from nlp.tfidf import CodeIndex, l2_normalize_rows
 from nlp.token_batch import TokenBatch, string_hashes
 from nlp.tokenize import Tokenizer
 
@@ -61,7 +60,7 @@ def load_word_vectors(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return data["words"], data["vectors"].astype(np.float32)
 
 
-class MeanWordVectors(BaseEstimator, TransformerMixin):
+class MeanWordVectors(Transformer):
     """The l2-normalised mean of a unit's word vectors (a dense block in sparse form).
 
     Works on a ``TokenBatch`` (``nlp.token_batch``): words are matched by their token hash, so
@@ -104,7 +103,7 @@ class MeanWordVectors(BaseEstimator, TransformerMixin):
 
     def _directions(self, batch: TokenBatch, level: str) -> np.ndarray:
         """The l2-normalised sums (the mean's direction: l2 removes 1/n), float32."""
-        return normalize(self._sums(batch, level), norm="l2", copy=False).astype(np.float32)
+        return l2_normalize_rows(self._sums(batch, level)).astype(np.float32)
 
     def transform(self, batch: TokenBatch, level: str = "unit"):
         """Rows for the batch's units, or (``level="sentence"``) for its scored sentences."""

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
+from nlp.params import Transformer
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 
 _IS_SPACE = np.zeros(0x10000, dtype=bool)  # Python's \s over the BMP (it has no member beyond)
@@ -73,7 +73,7 @@ def decode(code: int) -> str:
     return "".join(chars)
 
 
-class CharNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
+class CharNgramTfidf(CodeIndexed, Transformer):
     """TF-IDF over character n-grams (see the module docstring).
 
     Parameters mirror ``TfidfVectorizer``: ``ngram_range``, ``min_df`` (documents),

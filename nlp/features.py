@@ -17,10 +17,10 @@ import re
 import numpy as np
 import yaml
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.data_files import read_data_text
 from nlp.fast_ngrams import CharNgramTfidf
+from nlp.params import Transformer
 from nlp.taxonomy import load_taxonomy
 from nlp.token_batch import SENTENCE_END, TokenBatch, segment_batch
 from nlp.word_ngrams import WordNgramTfidf
@@ -58,7 +58,7 @@ def trie_pattern(words: list[str]) -> str:
     return build(trie) or "(?!)"
 
 
-class CueCounter(BaseEstimator, TransformerMixin):
+class CueCounter(Transformer):
     """log(1 + number of a domain's cue words in the text), one column per domain.
 
     All cues are matched in one pass by one regex (``trie_pattern``: longest cue first), so a
@@ -163,7 +163,7 @@ class CueCounter(BaseEstimator, TransformerMixin):
         return np.array([f"cue:{c}" for c in self.codes_], dtype=object)
 
 
-class UnitFeatures(BaseEstimator, TransformerMixin):
+class UnitFeatures(Transformer):
     """texts → [word n-gram TF-IDF | char n-gram TF-IDF | cue counts | mean word vector].
 
     Parameters: ``word_ngrams``; ``char_ngrams`` (None: no character block); ``min_df`` and

@@ -10,18 +10,21 @@ Probabilities are calibrated: ``class_weight="balanced"`` (needed for the rare d
 raw scores up, so the same out-of-fold scores also fit one Platt (sigmoid) map per domain, as
 ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` would, without refitting the
 model again; thresholds are then chosen on the calibrated scale.
+
+Prediction itself (stacked heads, sentence pooling, calibration, thresholds) lives in
+``nlp.predictor``, which batch workers load without scikit-learn.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
 from nlp.features import UnitFeatures
+from nlp.predictor import PooledPrediction
 from nlp.taxonomy import load_taxonomy
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
@@ -61,7 +64,7 @@ def platt(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-class DomainTagger(BaseEstimator, ClassifierMixin):
+class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
     """Multi-label work-domain tagger.
 
     Parameters:
@@ -157,59 +160,6 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
         weight = np.concatenate([np.ones(Xu.shape[0]), np.full(len(neg) + len(witness), self.sentence_weight)])
         return self._fit_head(X, target, weight)
 
-    def _stack(self, heads: list) -> tuple[list[int], np.ndarray, np.ndarray]:
-        """Live heads (those with coefficients), their stacked (features × heads) weights, biases.
-
-        Cached per list of heads, so the coefficients are stacked once per model.
-        """
-        cache = getattr(self, "_stacked", None)
-        if cache is None or cache[0] is not heads:
-            live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
-            W = np.column_stack([heads[j].coef_.ravel() for j in live]) if live else np.zeros((0, 0))
-            b = np.array([float(heads[j].intercept_[0]) for j in live])
-            cache = self._stacked = (heads, live, np.ascontiguousarray(W), b)
-        return cache[1:]
-
-    def _from_decision(self, heads: list, z: np.ndarray) -> np.ndarray:
-        """Probabilities from the live heads' decision values ``z`` (constant heads filled in)."""
-        live, _, b = self._stack(heads)
-        out = np.empty((z.shape[0], len(heads)), dtype=np.float64)
-        for j, h in enumerate(heads):
-            if j not in live:
-                out[:, j] = h
-        if live:
-            out[:, live] = expit(z + b)
-        return out
-
-    def _proba(self, heads: list, Xf) -> np.ndarray:
-        """Probabilities of every head, from one sparse × dense product.
-
-        Equal to each ``LogisticRegression.predict_proba(Xf)[:, 1]`` (the sigmoid of the
-        decision function), but the coefficients are stacked once into a (features × domains)
-        matrix, so the features are read once rather than once per domain.
-        """
-        live, W, _ = self._stack(heads)
-        if not live:  # every domain constant in the training data
-            return self._from_decision(heads, np.zeros((Xf.shape[0], 0)))
-        return self._from_decision(heads, np.asarray(Xf @ W, dtype=np.float64))
-
-    def _proba_texts(self, texts: list[str]) -> np.ndarray:
-        """Pooled, uncalibrated probabilities of texts: the prediction path.
-
-        The same numbers as ``_pooled(estimators_, *_features(texts))`` up to float rounding,
-        but the features' products with the heads are computed without building the feature
-        matrices (``UnitFeatures.decision_with_sentences``).
-        """
-        heads = self.estimators_
-        live, W, _ = self._stack(heads)
-        if not live:  # every domain constant in the training data: no features needed
-            return self._from_decision(heads, np.zeros((len(texts), 0)))
-        zu, zs, owner = self.features_.decision_with_sentences(texts, W, sentences=self.sentence_pooling)
-        p = self._from_decision(heads, zu)
-        if zs is not None and len(zs):
-            np.maximum.at(p, owner, self._from_decision(heads, zs))
-        return p
-
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_stacked", None)
@@ -267,27 +217,6 @@ class DomainTagger(BaseEstimator, ClassifierMixin):
             self.thresholds_ = np.array([best_threshold(Y[:, j], cal[:, j]) for j in range(Y.shape[1])])
             self.oof_brier_ = {"raw": float(np.mean((oof - Y) ** 2)), "calibrated": float(np.mean((cal - Y) ** 2))}
         return self
-
-    def _calibrate(self, p: np.ndarray) -> np.ndarray:
-        cal = getattr(self, "calibration_", None)
-        if cal is None:
-            return p
-        z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
-        return 1.0 / (1.0 + np.exp(-(z * cal[:, 0] + cal[:, 1])))
-
-    def predict_proba(self, X) -> np.ndarray:
-        """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
-        return self._calibrate(self._proba_texts(list(X)))
-
-    def predict(self, X) -> np.ndarray:
-        """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
-
-    def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
-        """Label lists and the probability matrix, for tables."""
-        proba = self.predict_proba(X)
-        hits = proba >= self.thresholds_
-        return [list(self.classes_[row]) for row in hits], proba
 
     def explain(self, text: str, top: int = 6, domains: list[str] | None = None) -> dict[str, list[tuple[str, float]]]:
         """The features that raised each domain's score most for ``text`` (term, contribution).

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
 
 def fit_vocabulary(codes: np.ndarray, rows: np.ndarray, n_rows: int, min_df: int,
@@ -51,7 +50,24 @@ def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray,
     if sublinear_tf:
         m.data = np.log(m.data) + 1.0
     m.data *= idf[m.indices]
-    return normalize(m, norm="l2", copy=False).astype(np.float32)
+    return l2_normalize_rows(m).astype(np.float32)
+
+
+def l2_normalize_rows(m):
+    """Rows scaled to unit l2 norm in place (zero rows stay zero): ``sklearn.preprocessing.normalize``'s
+    arithmetic (square root of the row's sum of squares, then a division), without importing
+    scikit-learn into a worker that only predicts (``nlp.params``). CSR matrix or 2-D array."""
+    if sparse.issparse(m):
+        m = m.tocsr()
+        lengths = np.diff(m.indptr)
+        norms = np.sqrt(np.add.reduceat(m.data * m.data, m.indptr[:-1][lengths > 0])) if m.nnz else np.zeros(0)
+        norms[norms == 0.0] = 1.0
+        m.data /= np.repeat(norms, lengths[lengths > 0])
+        return m
+    norms = np.sqrt(np.einsum("ij,ij->i", m, m))
+    norms[norms == 0.0] = 1.0
+    m /= norms[:, None]
+    return m
 
 
 class CodeIndexed:

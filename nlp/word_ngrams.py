@@ -10,9 +10,9 @@ so a batch costs a few array passes. The vocabulary keeps the n-gram strings too
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from nlp.kernels import tfidf_decision
+from nlp.params import Transformer
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 from nlp.token_batch import TokenBatch, pair_hashes
 
@@ -47,7 +47,7 @@ def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int]
             np.concatenate(sizes), n_rows)
 
 
-class WordNgramTfidf(CodeIndexed, BaseEstimator, TransformerMixin):
+class WordNgramTfidf(CodeIndexed, Transformer):
     """TF-IDF over hashed word n-grams of a ``TokenBatch`` (see the module docstring).
 
     Learned: ``vocab_codes_`` (sorted uint64 n-gram hashes), ``idf_``, ``terms_`` (the n-gram
