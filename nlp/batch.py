@@ -5,18 +5,21 @@ unit columns (``nlp.ingest.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
 
 - **Parallel.** ``jobs`` worker processes (default: all cores) each load the model once (the pool
   initializer) and take a few files per task (``FILES_PER_TASK``, tagged in one model call);
-  ``jobs=1`` runs in-process with no pool. Workers return each file's rows already serialized
-  as JSON lines, and the parent appends them to disk as they arrive (``imap_unordered``: files
-  are written in *completion* order, so one large file never holds the others back in memory;
-  the rows of one file stay in document order, and ``jobs=1`` keeps input order). Memory does
-  not grow with the batch.
+  ``jobs=1`` runs in-process with no pool. Workers serialize each file's rows as JSON lines
+  into a short-lived hand-off file of their own (``<out>.parts/``, one per task) and send the
+  parent only its name and each file's byte range; the parent appends the ranges to the
+  partial as they arrive (``os.copy_file_range``: the kernel copies, the bytes never pass
+  through the parent or a pipe) and deletes the hand-off file. Files are written in
+  *completion* order (``imap_unordered``), so one large file never holds the others back in
+  memory; the rows of one file stay in document order, and ``jobs=1`` keeps input order.
+  Memory does not grow with the batch.
 - **Incremental and atomic.** While running, rows go to ``<out>.partial.jsonl`` (one complete JSON
   line per unit, flushed after each file) and each finished file gets one line in ``<out>.done``
   (``{"source": absolute path, "offset": bytes of the partial after its rows, "units": n}``; the
   first line records the granularity and model so a resume cannot mix settings). At the end the
   partial is converted to the requested format (.jsonl: renamed; .csv/.parquet: streamed through
   pyarrow in chunks of ``CHUNK_ROWS`` rows, so memory stays flat) and atomically moved to ``out``;
-  then the sidecars are removed. ``out`` itself is never half-written.
+  then the sidecars (and ``<out>.parts/``) are removed. ``out`` itself is never half-written.
 - **Resumable.** ``resume=True`` continues from the sidecars: the partial is cut back to the last
   file recorded in ``.done`` (dropping any torn tail) and those files are not processed again.
   Without a ``.done`` (only a partial), finished files are derived from the ``source`` field of
@@ -36,10 +39,12 @@ Parquet keeps them typed (``list<string>`` and a struct with one float per domai
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing as mp
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -87,6 +92,21 @@ def done_path(out: str | Path) -> Path:
     """``out/tags.parquet`` → ``out/tags.parquet.done``."""
     p = Path(out)
     return p.with_name(p.name + ".done")
+
+
+def parts_path(out: str | Path) -> Path:
+    """``out/tags.parquet`` → ``out/tags.parquet.parts`` (the workers' hand-off files)."""
+    p = Path(out)
+    return p.with_name(p.name + ".parts")
+
+
+@dataclass(frozen=True)
+class PartRange:
+    """Where a worker left one file's JSON lines: ``length`` bytes at ``offset`` of ``path``."""
+
+    path: str
+    offset: int
+    length: int
 
 
 def print_error(err: ReadError) -> None:
@@ -186,9 +206,10 @@ def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARI
 # -- pool workers ----------------------------------------------------------------------------
 
 _WORKER: dict = {}
+_TASK_NUMBERS = itertools.count()
 
 
-def _init_worker(model_dir: str | None, granularity: tuple[str, ...]) -> None:
+def _init_worker(model_dir: str | None, granularity: tuple[str, ...], parts_dir: str | None = None) -> None:
     """Pool initializer: ignore Ctrl-C (the parent handles it), one BLAS thread, load the model once.
 
     The pool already has a process per core; BLAS threads on top of it only spin against the
@@ -198,21 +219,49 @@ def _init_worker(model_dir: str | None, granularity: tuple[str, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from threadpoolctl import threadpool_limits
 
-    from nlp.model_io import load_model
+    from nlp.model_io import load_predictor
 
     threadpool_limits(1)
 
     _WORKER["granularity"] = granularity
+    _WORKER["parts_dir"] = parts_dir
     try:
-        _WORKER["model"] = load_model(model_dir)
+        _WORKER["model"] = load_predictor(model_dir)
     except Exception as err:  # raising here would make the pool respawn workers forever
         _WORKER["error"] = err
 
 
-def _worker_task(paths: list[str]) -> list[tuple[str, bytes, int, str | None]]:
+def _worker_task(paths: list[str]) -> list[tuple[str, bytes | PartRange, int, str | None]]:
     if "error" in _WORKER:
         raise _WORKER["error"]
-    return process_files(_WORKER["model"], paths, _WORKER["granularity"])
+    results = process_files(_WORKER["model"], paths, _WORKER["granularity"])
+    if _WORKER.get("parts_dir") is None:
+        return results
+    return hand_off(results, Path(_WORKER["parts_dir"]) / f"{os.getpid()}-{next(_TASK_NUMBERS)}.jsonl")
+
+
+def hand_off(results: list[tuple[str, bytes, int, str | None]], part: Path
+             ) -> list[tuple[str, bytes | PartRange, int, str | None]]:
+    """Write a task's JSON lines to ``part`` and return byte ranges in place of the bytes.
+
+    Why: sending ~5 bytes of JSON per input byte back through the pool's pipe costs a pickle,
+    two pipe copies and an unpickle, and the parent - which shares the cores with the workers -
+    paid for most of it (measured: ~2 CPU s of 5.6 per 675 MB saved). The file is read once by
+    ``os.copy_file_range`` and deleted right after, usually before it ever reaches the disk.
+    """
+    if not any(data for _, data, _, _ in results):
+        return results
+    out: list[tuple[str, bytes | PartRange, int, str | None]] = []
+    offset = 0
+    with open(part, "wb") as fh:
+        for src, data, n_units, reason in results:
+            if data:
+                fh.write(data)
+                out.append((src, PartRange(str(part), offset, len(data)), n_units, reason))
+                offset += len(data)
+            else:
+                out.append((src, data, n_units, reason))
+    return out
 
 
 def _pool_context():
@@ -224,7 +273,7 @@ def _pool_context():
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["nlp.batch", "nlp.tagging", "nlp.model_io", "nlp.tagger", "nlp.kernels"])
+        ctx.set_forkserver_preload(["nlp.batch", "nlp.tagging", "nlp.model_io", "nlp.predictor", "nlp.features"])
         return ctx
     return mp.get_context("spawn")
 
@@ -259,7 +308,9 @@ class _Partial:
             self.partial.parent.mkdir(parents=True, exist_ok=True)
             self.partial.write_bytes(b"")
             self.done.write_text(json.dumps(self.header, ensure_ascii=False) + "\n", "utf-8")
-        self._fh = open(self.partial, "ab")  # closed in close()
+        # not "ab": os.copy_file_range refuses a destination opened for appending; every write
+        # goes to an explicit offset (self.offset) instead
+        self._fh = open(self.partial, "r+b")  # closed in close()
         self._dfh = open(self.done, "a", encoding="utf-8")
 
     def _recover(self) -> None:
@@ -291,14 +342,41 @@ class _Partial:
         with atomic_path(self.done) as tmp:
             tmp.write_text("\n".join(lines) + "\n", "utf-8")
 
-    def commit(self, key: str, data: bytes, n_units: int) -> None:
-        self._fh.write(data)
-        self._fh.flush()
-        self.offset += len(data)
+    def commit(self, key: str, data: bytes | PartRange, n_units: int) -> None:
+        if isinstance(data, PartRange):
+            self._copy_range(data)
+        else:
+            self._write_at(data)
         self._dfh.write(json.dumps({"source": key, "offset": self.offset, "units": n_units},
                                    ensure_ascii=False) + "\n")
         self._dfh.flush()
         self.finished[key] = n_units
+
+    def _write_at(self, data: bytes) -> None:
+        self._fh.seek(self.offset)
+        self._fh.write(data)
+        self._fh.flush()
+        self.offset += len(data)
+
+    def _copy_range(self, part: PartRange) -> None:
+        """Append a worker's byte range in the kernel (a plain read and write where it cannot)."""
+        with open(part.path, "rb") as src:
+            try:
+                done = 0
+                while done < part.length:
+                    n = os.copy_file_range(src.fileno(), self._fh.fileno(), part.length - done,
+                                           part.offset + done, self.offset + done)
+                    if n == 0:
+                        raise OSError(f"{part.path}: shorter than its byte range")
+                    done += n
+            except (AttributeError, OSError):  # not Linux, another file system, ...
+                src.seek(part.offset)
+                data = src.read(part.length)
+                if len(data) != part.length:
+                    raise OSError(f"{part.path}: shorter than its byte range") from None
+                self._write_at(data)
+                return
+        self.offset += part.length
 
     def rollback(self) -> None:
         """Cut the partial back to the last committed file (after an interruption)."""
@@ -496,6 +574,8 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
     header = {"fazhi_batch": BATCH_FORMAT, "granularity": list(granularity), "model": model_fingerprint(model_dir)}
     state = _Partial(out, header)
     state.start(resume)
+    parts = parts_path(out)
+    shutil.rmtree(parts, ignore_errors=True)  # hand-off files of a run that was killed
     todo = [p for k, p in files.items() if k not in state.finished]
     report.n_files_skipped_resumed = len(files) - len(todo)
     report.n_units_resumed = sum(state.finished.values())
@@ -510,28 +590,33 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
         bar = tqdm(total=len(files), initial=report.n_files_skipped_resumed, unit="file", file=sys.stderr,
                    desc="tagging")
 
-    def consume(groups: Iterator[list[tuple[str, bytes, int, str | None]]]) -> None:
-        for src, text, n_units, reason in (r for group in groups for r in group):
-            if reason is not None:
-                failed(ReadError(src, reason))
-            else:
-                state.commit(source_key(src), text, n_units)
-                report.n_files_ok += 1
-                report.n_units += n_units
-            if bar is not None:
-                bar.update(1)
+    def consume(groups: Iterator[list[tuple[str, bytes | PartRange, int, str | None]]]) -> None:
+        for group in groups:
+            for src, data, n_units, reason in group:
+                if reason is not None:
+                    failed(ReadError(src, reason))
+                else:
+                    state.commit(source_key(src), data, n_units)
+                    report.n_files_ok += 1
+                    report.n_units += n_units
+                if bar is not None:
+                    bar.update(1)
+            for part in {d.path for _, d, _, _ in group if isinstance(d, PartRange)}:
+                os.unlink(part)
 
     pool = None
     try:
         if not parallel:
             if todo:
-                from nlp.model_io import load_model
+                from nlp.model_io import load_predictor
 
-                model = load_model(model_dir)
+                model = load_predictor(model_dir)
                 consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity)
                         for i in range(0, len(todo), FILES_PER_TASK))
         else:
-            pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker, initargs=(model_dir, granularity))
+            parts.mkdir(exist_ok=True)
+            pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker,
+                            initargs=(model_dir, granularity, str(parts)))
             # groups of files per task, but never so few tasks that a worker sits idle
             per_task = max(1, min(FILES_PER_TASK, len(todo) // (4 * jobs)))
             tasks = [[str(p) for p in todo[i : i + per_task]] for i in range(0, len(todo), per_task)]
@@ -548,6 +633,7 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
     finally:
         if bar is not None:
             bar.close()
+        shutil.rmtree(parts, ignore_errors=True)
     state.close()
     convert_partial(state.partial, out, codes)
     state.remove()

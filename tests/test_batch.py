@@ -71,6 +71,31 @@ def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
     assert got["unit_id"].is_unique
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not partial_path(out).exists() and not done_path(out).exists()
+    assert not batch.parts_path(out).exists()  # the workers' hand-off files are gone too
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_hand_off_ranges_copy_back_to_the_same_bytes(kernel_copy, tmp_path, monkeypatch):
+    """A worker's JSON lines written to its hand-off file and copied into the partial by range
+    (os.copy_file_range, or plain reads and writes where that fails) arrive unchanged, in order."""
+    if not kernel_copy:
+        def refuse(*args):
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(batch.os, "copy_file_range", refuse, raising=False)
+    results = [("a.md", "第一行\n".encode() * 3, 3, None), ("bad.md", b"", 0, "unreadable"),
+               ("b.md", b'{"x": 1}\n', 1, None)]
+    handed = batch.hand_off(results, tmp_path / "part.jsonl")
+    assert [type(d).__name__ for _, d, _, _ in handed] == ["PartRange", "bytes", "PartRange"]
+    state = batch._Partial(tmp_path / "out.jsonl", {"fazhi_batch": 1})
+    state.start(resume=False)
+    state.commit("x", b"head\n", 1)
+    for src, data, n, reason in handed:
+        if reason is None:
+            state.commit(src, data, n)
+    state.close()
+    assert partial_path(tmp_path / "out.jsonl").read_bytes() == b"head\n" + results[0][1] + results[2][1]
+    assert state.offset == len(b"head\n") + len(results[0][1]) + len(results[2][1])
 
 
 def test_bad_file_is_reported_and_batch_goes_on(tiny_model_dir, expected, seed_copy, tmp_path, capsys):
@@ -148,6 +173,7 @@ def test_interrupt_then_resume(tiny_model_dir, expected, seed_copy, tmp_path, mo
     assert got["unit_id"].is_unique
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not partial_path(out).exists() and not done_path(out).exists()
+    assert not batch.parts_path(out).exists()  # the workers' hand-off files are gone too
 
 
 def test_resume_refuses_other_settings(tiny_model_dir, seed_copy, tmp_path, monkeypatch):
