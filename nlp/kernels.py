@@ -194,3 +194,59 @@ def token_pass(cp: np.ndarray, lengths: np.ndarray, ends_cp: np.ndarray, spaces:
         nonspace[t] = ns
         pos += length
     return hashes, word, is_end, nonspace
+
+
+@_jit((_U32_RO, _I64, _I64, _U32, _I64, _I64), (_U32, _I64, _I64, _U32, _I64, _I64))
+def trie_matches(cp: np.ndarray, root: np.ndarray, child_start: np.ndarray, child_char: np.ndarray,
+                 child_node: np.ndarray, terminal: np.ndarray):  # pragma: no cover - compiled
+    """Leftmost-longest, non-overlapping matches of a word trie in code points ``cp``.
+
+    The trie is arrays (``nlp.features.CueTrie``): ``root[c]`` is the root's child for
+    character ``c`` (-1: none; characters beyond the table start no word), node ``v``'s other
+    children are ``child_char/child_node[child_start[v]:child_start[v + 1]]``, sorted by
+    character, and ``terminal[v]`` is the word ending at ``v`` (-1: none). Scanning left to
+    right, the longest word starting at a position is taken and the scan goes on after it, as
+    ``re.finditer`` does with a longest-first alternation of the words. Returns each match's
+    start and word.
+    """
+    n = len(cp)
+    n_root = len(root)
+    starts = np.empty(n, np.int64)
+    words = np.empty(n, np.int64)
+    found = 0
+    i = 0
+    while i < n:
+        c = cp[i]
+        node = root[c] if c < n_root else -1
+        if node < 0:
+            i += 1
+            continue
+        best = terminal[node]
+        best_end = i + 1
+        j = i + 1
+        while j < n:
+            lo = child_start[node]
+            hi = child_start[node + 1]
+            end = hi
+            c = cp[j]
+            while lo < hi:  # binary search among the children
+                mid = (lo + hi) >> 1
+                if child_char[mid] < c:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == end or child_char[lo] != c:
+                break
+            node = child_node[lo]
+            j += 1
+            if terminal[node] >= 0:
+                best = terminal[node]
+                best_end = j
+        if best >= 0:
+            starts[found] = i
+            words[found] = best
+            found += 1
+            i = best_end
+        else:
+            i += 1
+    return starts[:found], words[:found]

@@ -280,15 +280,25 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
 
 
 def test_cue_trie_matches_like_a_longest_first_alternation():
-    from nlp.features import CueCounter, trie_pattern
+    from nlp.features import CueCounter, CueTrie
 
     cues = list(CueCounter(conventions=True).fit().cue_domains_) + ["法治", "法治宣传", "法治宣传教育", "a", "ab", "b"]
     flat = re.compile("|".join(map(re.escape, sorted(set(cues), key=len, reverse=True))))
-    trie = re.compile(trie_pattern(cues))
-    for text in [*TEXTS, "法治宣传教育法治宣传法治宣讲法治ab a b abab", "12345热线 12348 行政执法三项制度行政执法"]:
-        assert [(m.start(), m.group()) for m in trie.finditer(text)] == [
+    trie = CueTrie(cues)
+    extra = ["法治宣传教育法治宣传法治宣讲法治ab a b abab", "12345热线 12348 行政执法三项制度行政执法", "", "治"]
+    for text in [*TEXTS, *extra]:
+        pos, word = trie.matches(text)
+        assert [(int(p), cues[w]) for p, w in zip(pos, word, strict=True)] == [
             (m.start(), m.group()) for m in flat.finditer(text)], text
-    assert re.compile(trie_pattern([])).search("任何文字") is None
+    assert len(CueTrie([]).matches("任何文字")[0]) == 0
+
+
+def test_cue_counts_give_every_domain_of_a_shared_cue():
+    from nlp.features import CueCounter
+
+    cc = CueCounter().set_cues(["a", "b", "c"], {"调解": [0, 2], "法律援助": [1], "人民调解": [2]})
+    X = cc.transform(["人民调解和调解，法律援助", "无"]).toarray()
+    np.testing.assert_allclose(X, np.log1p([[1, 1, 2], [0, 0, 0]]))
 
 
 def test_a_model_whose_domains_are_all_constant_predicts_them():
