@@ -71,31 +71,41 @@ def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
     assert got["unit_id"].is_unique
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not partial_path(out).exists() and not done_path(out).exists()
-    assert not batch.parts_path(out).exists()  # the workers' hand-off files are gone too
 
 
-@pytest.mark.parametrize("kernel_copy", [True, False])
-def test_hand_off_ranges_copy_back_to_the_same_bytes(kernel_copy, tmp_path, monkeypatch):
-    """A worker's JSON lines written to its hand-off file and copied into the partial by range
-    (os.copy_file_range, or plain reads and writes where that fails) arrive unchanged, in order."""
-    if not kernel_copy:
-        def refuse(*args):
-            raise OSError(18, "Invalid cross-device link")
+@pytest.mark.parametrize("short_writes", [False, True])
+def test_worker_ranges_are_recorded_in_partial_order(short_writes, tmp_path, monkeypatch):
+    """Workers write their lines at offsets reserved from a shared counter; a file is recorded
+    in .done only once every byte before it is written, and an interruption keeps exactly that
+    gap-free prefix (a range written behind a gap is cut off and its file is redone)."""
+    import multiprocessing as mp
+    import os
 
-        monkeypatch.setattr(batch.os, "copy_file_range", refuse, raising=False)
-    results = [("a.md", "第一行\n".encode() * 3, 3, None), ("bad.md", b"", 0, "unreadable"),
-               ("b.md", b'{"x": 1}\n', 1, None)]
-    handed = batch.hand_off(results, tmp_path / "part.jsonl")
-    assert [type(d).__name__ for _, d, _, _ in handed] == ["PartRange", "bytes", "PartRange"]
-    state = batch._Partial(tmp_path / "out.jsonl", {"fazhi_batch": 1})
+    if short_writes:  # the kernel may write less than asked: the rest must still arrive
+        def first_byte_only(fd, buffers, offset):
+            return os.pwrite(fd, bytes(buffers[0][:1]), offset)
+
+        monkeypatch.setattr(batch.os, "pwritev", first_byte_only)
+    out = tmp_path / "out.jsonl"
+    state = batch._Partial(out, {"fazhi_batch": 1})
     state.start(resume=False)
-    state.commit("x", b"head\n", 1)
-    for src, data, n, reason in handed:
-        if reason is None:
-            state.commit(src, data, n)
-    state.close()
-    assert partial_path(tmp_path / "out.jsonl").read_bytes() == b"head\n" + results[0][1] + results[2][1]
-    assert state.offset == len(b"head\n") + len(results[0][1]) + len(results[2][1])
+    counter = mp.Value("q", state.offset)
+    fd = os.open(partial_path(out), os.O_WRONLY)
+    a = batch.write_reserved([("a.md", b"a1\na2\n", 2, None), ("bad.md", b"", 0, "unreadable")], fd, counter)
+    b = batch.write_reserved([("b.md", b"b1\n", 1, None)], fd, counter)
+    c = batch.write_reserved([("c.md", b"c1\n", 1, None), ("d.md", b"d1\n", 1, None)], fd, counter)
+    os.close(fd)
+    assert a[1] == ("bad.md", b"", 0, "unreadable") and c[1][1] == batch.Written(12, 3)
+    state.commit("b", b[0][1], 1)  # finished first, but a's range comes before it
+    assert state.finished == {} and state.pending() == ["b"] and state.offset == 0
+    state.commit("a", a[0][1], 2)
+    assert list(state.finished) == ["a", "b"] and state.offset == 9 and state.pending() == []
+    state.commit("d", c[1][1], 1)  # c never reported: d waits behind the gap
+    assert state.pending() == ["d"]
+    state.rollback()
+    assert partial_path(out).read_bytes() == b"a1\na2\nb1\n"
+    done = [json.loads(line) for line in done_path(out).read_text("utf-8").splitlines()[1:]]
+    assert [(r["source"], r["offset"]) for r in done] == [("a", 6), ("b", 9)]
 
 
 def test_bad_file_is_reported_and_batch_goes_on(tiny_model_dir, expected, seed_copy, tmp_path, capsys):
@@ -173,7 +183,6 @@ def test_interrupt_then_resume(tiny_model_dir, expected, seed_copy, tmp_path, mo
     assert got["unit_id"].is_unique
     pd.testing.assert_frame_equal(_canon(got), expected)
     assert not partial_path(out).exists() and not done_path(out).exists()
-    assert not batch.parts_path(out).exists()  # the workers' hand-off files are gone too
 
 
 def test_resume_refuses_other_settings(tiny_model_dir, seed_copy, tmp_path, monkeypatch):
