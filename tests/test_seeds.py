@@ -114,3 +114,44 @@ def test_spans_point_back_to_the_source(seed_result, seeds_dir):
         if row.doc_id.startswith(("000", "001", "002", "003")):
             assert piece[0] == row.text[0] or not row.text[0].isalnum()
             assert piece[-1] in (row.text[-1], ",", ";", ":", ")", "(")
+
+
+def _naive_sub(text: str, offsets: list[int], pattern, repl) -> tuple[str, list[int]]:
+    """The offset map built one character at a time (the reference for MappedText.sub)."""
+    chars, new = [], []
+    pos = 0
+    for m in pattern.finditer(text):
+        s, e = m.span()
+        r = repl(m) if callable(repl) else m.expand(repl)
+        chars.append(text[pos:s])
+        new += offsets[pos:s]
+        chars.append(r)
+        new += offsets[s:e] if len(r) == e - s else [offsets[s]] * len(r)
+        pos = e
+    chars.append(text[pos:])
+    new += offsets[pos:]
+    return "".join(chars), new
+
+
+@pytest.mark.parametrize("pattern, repl", [
+    (r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])", ""),  # deletions (CJK gaps)
+    (r"[a-z]+", lambda m: m.group(0).upper()),  # same length: positions kept
+    (r"\d+", "#"),  # shorter
+    (r"x", "yyy"),  # longer
+    (r"^ab", "ab"),  # unchanged match: nothing to do
+])
+def test_mapped_sub_keeps_the_offset_map(pattern, repl):
+    import random
+
+    import numpy as np
+
+    from nlp.spans import MappedText
+
+    rng = random.Random(7)
+    alphabet = "法治 政府ab x12 3\n建设"
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        mt = MappedText(text, np.arange(5, 5 + len(text) + 1, dtype=np.int64) * 2)  # not an identity map
+        got = mt.sub(re.compile(pattern), repl)
+        want_text, want_map = _naive_sub(text, mt.offsets.tolist(), re.compile(pattern), repl)
+        assert got.text == want_text and got.offsets.tolist() == want_map, text
