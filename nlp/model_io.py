@@ -30,6 +30,9 @@ from nlp.taxonomy import load_taxonomy
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc", "pandas")
 FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.word_ngrams), one segmentation per batch
+# what prediction reads from config.json's params (the rest only matters for refitting)
+PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
+                     "sentence_pooling")
 
 
 class ModelError(ValueError):
@@ -159,6 +162,10 @@ def _read_model(model_dir: str | Path | None, taxonomy_path: str | None):
     if list(config["domains"]) != taxonomy.codes:
         raise ModelError(f"{model_dir}: the model's domains differ from the current taxonomy's")
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config["params"].items()}
+    missing = [k for k in PREDICTION_PARAMS if k not in params]
+    if missing:
+        raise ModelError(f"{model_dir}: the model's parameters lack {', '.join(missing)} (saved by an older "
+                         f"version); retrain it with `fazhi train`")
     params["taxonomy_path"] = taxonomy_path
     return card, config, vocabs, arrays, params
 

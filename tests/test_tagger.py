@@ -119,6 +119,12 @@ def test_predictor_tags_as_the_model_without_scikit_learn(tmp_path, small_model)
             "print(sorted(k for k in sys.modules if k.split('.')[0] == 'sklearn'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+    config = json.loads((d / "config.json").read_text())
+    del config["params"]["sentence_pooling"]  # as an older version of the code might have saved it
+    (d / "config.json").write_text(json.dumps(config))
+    for load in (load_model, load_predictor):
+        with pytest.raises(ModelError, match="lack sentence_pooling"):
+            load(d)
     card = json.loads((d / "card.json").read_text())
     card["taxonomy_version"] = "1999.01-0"
     (d / "card.json").write_text(json.dumps(card))
