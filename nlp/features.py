@@ -18,6 +18,7 @@ from scipy import sparse
 
 from nlp.data_files import read_data_text
 from nlp.fast_ngrams import CharNgramTfidf
+from nlp.kernels import trie_matches
 from nlp.params import Transformer
 from nlp.taxonomy import load_taxonomy
 from nlp.token_batch import SENTENCE_END, TokenBatch, segment_batch
@@ -60,11 +61,9 @@ class CueTrie:
         for ch, child in nodes[0].items():
             self.root[ord(ch)] = child
 
-    def matches(self, text: str, code_points: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Start offset and word index of every match in ``text`` (its code points, if at hand)."""
-        from nlp.kernels import trie_matches
-
-        cp = code_points if code_points is not None else np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    def matches(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Start offset and word index of every match in ``text``."""
+        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         return trie_matches(cp, self.root, self.child_start, self.child_char, self.child_node, self.terminal)
 
 
