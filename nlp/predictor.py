@@ -98,7 +98,7 @@ class PooledPrediction:
         if cal is None:
             return p
         z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
-        return 1.0 / (1.0 + np.exp(-(z * cal[:, 0] + cal[:, 1])))
+        return sigmoid(z * cal[:, 0] + cal[:, 1])
 
     def predict_proba(self, X) -> np.ndarray:
         """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
