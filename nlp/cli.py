@@ -106,6 +106,8 @@ def train(
                                                       "whose mean per unit is added as features.")] = None,
     sentence_instances: Annotated[bool, typer.Option(help="Heads also learn from sentences (multi-instance; "
                                                      "better F1, ~2.5x training time).")] = True,
+    nb_alpha: Annotated[float, typer.Option(help="Smoothing of the naive-Bayes weighting of word n-grams "
+                                            "(NBSVM); 0 turns the weighting off.")] = 0.5,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics."""
     from nlp.evaluate import side_by_side
@@ -117,7 +119,7 @@ def train(
         fail(f"{word_vectors}: no such word-vector file")
     tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None,
                           word_vectors=str(word_vectors) if word_vectors else None,
-                          sentence_instances=sentence_instances)
+                          sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger)
     except (LabelError, OSError) as err:

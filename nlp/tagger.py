@@ -89,6 +89,14 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
             (``nlp/data/convention_cues.yaml``) with the taxonomy cues of their domain.
         word_vectors: an ``.npz`` of word vectors (``nlp.embeddings``) whose mean per unit is
             added as features; None for none. The fitted model keeps the vectors.
+        nb_alpha: naive-Bayes-weighted word n-grams (the NBSVM of Wang & Manning, 2012): each
+            domain's head sees its word n-gram columns scaled by ``|log(p / q)|``, where p and
+            q are the columns' normalised feature mass in the domain's positive and negative
+            training rows, each smoothed by ``nb_alpha``; other columns unscaled. The L2 penalty
+            then favours n-grams that separate the domain. The scale is folded into the fitted
+            coefficients, so prediction (and its cost) is unchanged. None: off. Measured on
+            4,625 labels (5-fold CV by document): macro-F1 core four 0.966 -> 0.968, all ten
+            0.934 -> 0.943 (nb_alpha 0.5; 1.0 gave 0.968 / 0.941).
         random_state: seeds fold shuffling and the solver.
         taxonomy_path: a taxonomy YAML (None → the packaged one).
     """
@@ -98,7 +106,7 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                  threshold_folds: int = 5, random_state: int = 0, taxonomy_path: str | None = None,
                  sentence_pooling: bool = True, word_vectors: str | None = None,
                  convention_cues: bool = True, sentence_instances: bool = True,
-                 sentence_weight: float = 1.0) -> None:
+                 sentence_weight: float = 1.0, nb_alpha: float | None = 0.5) -> None:
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -112,6 +120,7 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         self.convention_cues = convention_cues
         self.sentence_instances = sentence_instances
         self.sentence_weight = sentence_weight
+        self.nb_alpha = nb_alpha
 
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
@@ -132,10 +141,27 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         return heads
 
     def _fit_head(self, X, y: np.ndarray, sample_weight: np.ndarray | None = None):
-        head = clone(self._base()).fit(X, y, sample_weight=sample_weight)
+        scale = None if self.nb_alpha is None else self._nb_scale(X, y, sample_weight)
+        head = clone(self._base()).fit(X if scale is None else X @ sparse.diags(scale), y,
+                                       sample_weight=sample_weight)
+        if scale is not None:  # a linear head on scaled columns is a linear head on the columns
+            head.coef_ = head.coef_ * scale
         # stored as float32 in model files: round now so a loaded model predicts identically
         head.coef_ = head.coef_.astype(np.float32).astype(np.float64)
         return head
+
+    def _nb_scale(self, X, y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+        """Per-column scale of one domain's head (see ``nb_alpha``): word n-gram columns only."""
+        names = [name for name, _ in self.features_.parts_]
+        offsets = np.cumsum([0] + [part._n_features_out for _, part in self.features_.parts_])
+        start, stop = offsets[names.index("word")], offsets[names.index("word") + 1]
+        weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        words = sparse.csr_matrix(X)[:, start:stop]
+        pos = self.nb_alpha + np.asarray(words[y == 1].T @ weight[y == 1]).ravel()
+        neg = self.nb_alpha + np.asarray(words[y == 0].T @ weight[y == 0]).ravel()
+        scale = np.ones(X.shape[1])
+        scale[start:stop] = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum())))
+        return scale
 
     @staticmethod
     def _sentences_of(sent, rows: np.ndarray):

@@ -105,6 +105,22 @@ def test_feature_blocks_follow_the_estimator_protocol(seed_labels):
     assert pipe.predict(texts[:3]).shape == (3,)
 
 
+def test_naive_bayes_scale_favours_separating_word_ngrams(small_model):
+    """nb_alpha: a word n-gram column seen only in a domain's positive rows is scaled up, one
+    spread evenly is scaled towards 0, and columns of the other blocks keep scale 1."""
+    from scipy import sparse
+
+    n_word = small_model.features_.parts_[0][1]._n_features_out
+    n_all = sum(part._n_features_out for _, part in small_model.features_.parts_)
+    X = sparse.lil_matrix((4, n_all))
+    X[0, 0] = X[1, 0] = 1.0  # column 0: positives only
+    X[:, 1] = 1.0  # column 1: everywhere
+    X[:, n_word] = 1.0  # first column after the word block
+    scale = small_model._nb_scale(X.tocsr(), np.array([1, 1, 0, 0]), None)
+    assert scale[0] > 1.0 and scale[1] < 0.01 and scale[n_word] == 1.0
+    assert DomainTagger(nb_alpha=None).get_params()["nb_alpha"] is None
+
+
 def test_predictor_tags_as_the_model_without_scikit_learn(tmp_path, small_model):
     """What batch workers load: the same probabilities as the full model, and scikit-learn
     (about 1.2 s of imports per process) never imported."""
