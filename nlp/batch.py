@@ -190,7 +190,7 @@ def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARI
     try:
         return process_files(model, [path], granularity)[0]
     except Exception as err:  # defensive: one odd file must never kill a batch
-        return str(path), "", 0, f"failed to process ({type(err).__name__}: {err})"
+        return str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})"
 
 
 # -- pool workers ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from nlp.fast_ngrams import CharNgramTfidf
 from nlp.kernels import trie_matches
 from nlp.params import Transformer
 from nlp.taxonomy import load_taxonomy
-from nlp.token_batch import SENTENCE_END, TokenBatch, segment_batch
+from nlp.token_batch import SENTENCE_END, TokenBatch, code_points, segment_batch
 from nlp.word_ngrams import WordNgramTfidf
 
 TOKEN_PARTS = ("word", "w2v", "cues")  # blocks that read a TokenBatch; the others read texts
@@ -61,9 +61,8 @@ class CueTrie:
         for ch, child in nodes[0].items():
             self.root[ord(ch)] = child
 
-    def matches(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Start offset and word index of every match in ``text``."""
-        cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    def matches(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start offset and word index of every match in a text's code points (``code_points``)."""
         return trie_matches(cp, self.root, self.child_start, self.child_char, self.child_node, self.terminal)
 
 
@@ -126,9 +125,9 @@ class CueCounter(Transformer):
                              np.array([j for c in cues for j in self.cue_domains_[c]], dtype=np.int64))
         return self
 
-    def _matches(self, joined: str) -> tuple[np.ndarray, np.ndarray]:
-        """Start offset and domain column of every cue match in ``joined`` (one pass)."""
-        pos, cue = self.trie_.matches(joined)
+    def _matches(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start offset and domain column of every cue match in code points ``cp`` (one pass)."""
+        pos, cue = self.trie_.matches(cp)
         first, lengths, columns = self._cue_columns
         n = lengths[cue]  # a cue of several domains counts in each, at the same position
         within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
@@ -149,13 +148,13 @@ class CueCounter(Transformer):
         """
         if not isinstance(X, TokenBatch):
             texts = list(X)
-            pos, doms = self._matches("\x00".join(texts))
+            pos, doms = self._matches(code_points("\x00".join(texts)))
             bounds = np.cumsum([len(t) + 1 for t in texts])
             return self._counts(np.searchsorted(bounds, pos, side="right"), doms, len(texts))
         batch = X
         key = ("cues", id(self))
         if key not in batch.memo:
-            batch.memo[key] = self._matches(batch.joined)
+            batch.memo[key] = self._matches(batch.code_points)
         pos, doms = batch.memo[key]
         if level == "unit":
             return self._counts(np.searchsorted(batch.doc_starts, pos, side="right") - 1, doms, batch.n_docs)

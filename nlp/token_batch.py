@@ -73,6 +73,7 @@ class TokenBatch:
 
     texts: list[str]
     joined: str
+    code_points: np.ndarray  # of ``joined`` (uint32), for blocks that scan the text (cue counts)
     hashes: np.ndarray
     doc: np.ndarray
     sentence: np.ndarray
@@ -143,6 +144,7 @@ def segment_batch(texts: list[str], tokenizer: Tokenizer | None = None) -> Token
     return TokenBatch(
         texts=texts,
         joined=joined,
+        code_points=cp,
         hashes=hashes[kept],
         doc=doc[kept],
         sentence=sentence[kept],

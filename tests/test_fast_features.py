@@ -281,16 +281,17 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
 
 def test_cue_trie_matches_like_a_longest_first_alternation():
     from nlp.features import CueCounter, CueTrie
+    from nlp.token_batch import code_points
 
     cues = list(CueCounter(conventions=True).fit().cue_domains_) + ["法治", "法治宣传", "法治宣传教育", "a", "ab", "b"]
     flat = re.compile("|".join(map(re.escape, sorted(set(cues), key=len, reverse=True))))
     trie = CueTrie(cues)
     extra = ["法治宣传教育法治宣传法治宣讲法治ab a b abab", "12345热线 12348 行政执法三项制度行政执法", "", "治"]
     for text in [*TEXTS, *extra]:
-        pos, word = trie.matches(text)
+        pos, word = trie.matches(code_points(text))
         assert [(int(p), cues[w]) for p, w in zip(pos, word, strict=True)] == [
             (m.start(), m.group()) for m in flat.finditer(text)], text
-    assert len(CueTrie([]).matches("任何文字")[0]) == 0
+    assert len(CueTrie([]).matches(code_points("任何文字"))[0]) == 0
 
 
 def test_cue_counts_give_every_domain_of_a_shared_cue():
