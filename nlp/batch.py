@@ -3,8 +3,9 @@
 ``tag_batch`` runs ``ingest_file`` + ``tag_frame`` over many files and writes one table with the
 unit columns (``nlp.ingest.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
 
-- **Parallel.** ``jobs`` worker processes (default: all cores) each load the model once (the pool
-  initializer) and take a few files per task (``FILES_PER_TASK``, tagged in one model call);
+- **Parallel.** ``jobs`` worker processes (default: all cores) share one model, loaded by the
+  parent before it forks them (``shared_predictor``; each loads its own under the ``forkserver``
+  start method), and take a few files per task (``FILES_PER_TASK``, tagged in one model call);
   ``jobs=1`` runs in-process with no pool. Workers serialize a task's rows as JSON lines,
   reserve that many bytes at the end of the partial (a shared counter) and write them there
   themselves (``os.pwrite``); the parent only receives each file's byte range and records
@@ -216,12 +217,34 @@ def _init_worker(model_dir: str | None, granularity: tuple[str, ...], partial: s
 
     _WORKER["granularity"] = granularity
     try:
-        _WORKER["model"] = load_predictor(model_dir)
+        if "model" not in _WORKER:  # else inherited from the parent (``shared_predictor``)
+            _WORKER["model"] = load_predictor(model_dir)
         if partial is not None:
             _WORKER["fd"] = os.open(partial, os.O_WRONLY)
             _WORKER["next_offset"] = next_offset
     except Exception as err:  # raising here would make the pool respawn workers forever
         _WORKER["error"] = err
+
+
+WARM_UP_TEXT = "推进严格规范公正文明执法，完善行政执法监督制度。深入开展普法宣传，健全人民调解和法律援助工作机制。"
+
+
+def shared_predictor(model_dir: str | None):
+    """The predictor, loaded and used once in the parent, for ``fork`` workers to inherit.
+
+    Why: every worker loaded its own copy - compiled kernels from numba's cache, the arrays,
+    the segmenter's dictionary: about 0.6 CPU seconds and a private copy of each in memory per
+    worker, paid again on every run. A forked child reads the parent's pages until it writes
+    them, and prediction only reads, so one load serves all workers (measured on 10% of the
+    corpus, jobs=2: 7.7 → 6.5 CPU seconds in all, first result after 2.0 s instead of 3.1 s,
+    workers' peak RSS 328 → 253 MB). The warm-up call builds what is built lazily (look-up
+    tables, the segmenter, the stacked heads) before the fork, so the children share those too.
+    """
+    from nlp.model_io import load_predictor
+
+    model = load_predictor(model_dir)
+    model.predict_labels([WARM_UP_TEXT])
+    return model
 
 
 def _worker_task(paths: list[str]) -> list[tuple[str, bytes | Written, int, str | None]]:
@@ -609,6 +632,8 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
                         for i in range(0, len(todo), FILES_PER_TASK))
         else:
             next_offset = ctx.Value("q", state.offset)  # the partial's reserved end (write_reserved)
+            if ctx.get_start_method() == "fork":
+                _WORKER["model"] = shared_predictor(model_dir)
             pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker,
                             initargs=(model_dir, granularity, str(state.partial), next_offset))
             # groups of files per task, but never so few tasks that a worker sits idle
@@ -627,6 +652,7 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
         state.rollback()  # only complete files' lines remain; the sidecars stay for resume=True
         raise
     finally:
+        _WORKER.pop("model", None)
         if bar is not None:
             bar.close()
     state.close()

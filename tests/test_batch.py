@@ -4,6 +4,7 @@ files and interruptions, and write every table format."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -73,13 +74,34 @@ def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
     assert not partial_path(out).exists() and not done_path(out).exists()
 
 
+def test_fork_workers_share_the_parents_predictor(tiny_model_dir, expected, tmp_path, monkeypatch):
+    """Under ``fork`` the parent loads the model once and the workers inherit it (one copy of its
+    arrays in memory and in the shared cache): a worker that loaded its own would fail here."""
+    import nlp.model_io
+
+    if batch._pool_context().get_start_method() != "fork":
+        pytest.skip("the fork start method is not in use here")
+    parent, real = os.getpid(), nlp.model_io.load_predictor
+
+    def parent_only(*args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("a worker loaded its own model")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nlp.model_io, "load_predictor", parent_only)
+    out = tmp_path / "tags.jsonl"
+    report = tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=2)
+    assert report.n_files_ok == 5 and report.n_files_failed == 0
+    pd.testing.assert_frame_equal(_canon(_read_jsonl(out)), expected)
+    assert "model" not in batch._WORKER  # the parent's copy is released after the run
+
+
 @pytest.mark.parametrize("short_writes", [False, True])
 def test_worker_ranges_are_recorded_in_partial_order(short_writes, tmp_path, monkeypatch):
     """Workers write their lines at offsets reserved from a shared counter; a file is recorded
     in .done only once every byte before it is written, and an interruption keeps exactly that
     gap-free prefix (a range written behind a gap is cut off and its file is redone)."""
     import multiprocessing as mp
-    import os
 
     if short_writes:  # the kernel may write less than asked: the rest must still arrive
         def first_byte_only(fd, buffers, offset):
