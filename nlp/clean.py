@@ -247,6 +247,42 @@ def _t2s():
     return opencc.OpenCC("t2s").convert
 
 
+# Code points checked for what OpenCC changes: the Basic Multilingual Plane (CJK, compatibility
+# ideographs, punctuation and symbols) and the CJK extension planes (U+20000-U+323AF).
+_T2S_SCAN = ((0x20, 0xD800), (0xE000, 0x10000), (0x20000, 0x323B0))
+
+
+@lru_cache(maxsize=1)
+def _t2s_changes() -> np.ndarray:
+    """Per code point (up to the last scanned, plus one False slot): does Traditional →
+    Simplified change this character on its own?
+
+    Why: OpenCC reads every character of every report (about 30 ns each, the largest single
+    cost of cleaning), though most reports are Simplified already; a report with none of these
+    characters is left as it is (``has_traditional``). Built from the installed OpenCC itself
+    (each character converted alone), so it follows its dictionaries. What a skipped text
+    misses is OpenCC's phrase rules firing on Simplified text, and on the corpus these were all
+    errors: 2,612 of the 2,763 reports hold no such character, and in the 16 of those that OpenCC
+    would change it turned 审批覆盖面 into 审批复盖面 (批覆 read as a Traditional word), 在沈
+    (Shenyang) into 在沉 and the place name 藉口 into 借口.
+    """
+    chars = [chr(c) for lo, hi in _T2S_SCAN for c in range(lo, hi)]
+    converted = _t2s()("\n".join(chars)).split("\n")
+    table = np.zeros(_T2S_SCAN[-1][1] + 1, dtype=bool)
+    if len(converted) != len(chars):  # a conversion that changed the line count: always convert
+        table[:] = True
+        return table
+    table[[ord(c) for c, d in zip(chars, converted, strict=True) if c != d]] = True
+    return table
+
+
+def has_traditional(text: str) -> bool:
+    """Whether ``text`` holds a character that OpenCC's t2s changes (see ``_t2s_changes``)."""
+    table = _t2s_changes()
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return bool(table[np.minimum(cp, len(table) - 1)].any())
+
+
 @dataclass
 class Document:
     """A cleaned report.
@@ -317,8 +353,10 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
             ctx = mt.text[max(0, m.start() - 3) : m.end() + 3].replace("\n", " ")
             warnings.append(f"unrepairable text ({name}) at source offset {s}: {ctx!r}")
     before = mt.text
-    mt = mt.map_chars(_t2s())
-    script = detect_script(before, mt.text)
+    script = "simplified"
+    if has_traditional(before):  # else nothing for OpenCC to do (see _t2s_changes)
+        mt = mt.map_chars(_t2s())
+        script = detect_script(before, mt.text)
     mt = mt.map_chars(to_half_width)
     if "half_punct" in present:
         mt = mt.sub(_HALF_PUNCT_RE, lambda m: _HALF_PUNCT.get(m.group(0), m.group(0)))

@@ -55,6 +55,17 @@ def test_seed_004_traditional_pinyin_and_damage(seed_result):
     assert not re.search(r"[āáǎàēéěèīíǐìōóǒòūúǔù]", text)
 
 
+def test_simplified_text_skips_opencc_and_traditional_text_does_not():
+    """A text without any character OpenCC changes alone is left as it is (OpenCC's phrase rules
+    misfire on Simplified text: 批覆 → 批复 inside 审批覆盖面); one such character and the whole
+    text is converted, phrases included."""
+    from nlp.clean import clean_string
+
+    assert clean_string("扩大网上审批覆盖面，项目在沈落地。") == "扩大网上审批覆盖面，项目在沈落地。"
+    assert clean_string("扩大網上审批覆盖面。") == "扩大网上审批复盖面。"  # as OpenCC has it, once converting
+    assert clean_string("法治政府建設") == "法治政府建设"
+
+
 def test_no_furniture_left(seed_result):
     text = "\n".join(seed_result.units["text"])
     for junk in ("当前位置", "索引号", "扫一扫在手机打开当前页", "相关图片", "相关附件",
