@@ -279,7 +279,7 @@ def _t2s_changes() -> np.ndarray:
 def has_traditional(text: str) -> bool:
     """Whether ``text`` holds a character that OpenCC's t2s changes (see ``_t2s_changes``)."""
     table = _t2s_changes()
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return bool(table[np.minimum(cp, len(table) - 1)].any())
 
 
