@@ -109,10 +109,22 @@ class PooledPrediction:
         return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
 
     def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
-        """Label lists and the probability matrix, for tables."""
+        """Label lists (of ``str``) and the probability matrix, for tables.
+
+        A corpus has few distinct label sets, so each row's set is read through a dict keyed
+        by its bit pattern instead of indexing ``classes_`` once per row.
+        """
         proba = self.predict_proba(X)
         hits = proba >= self.thresholds_
-        return [list(self.classes_[row]) for row in hits], proba
+        keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1) if hits.size else np.zeros(len(hits))
+        names: dict[int, list[str]] = {}
+        out = []
+        for i, key in enumerate(keys.tolist()):
+            labels = names.get(key)
+            if labels is None:
+                labels = names[key] = [str(c) for c in self.classes_[hits[i]]]
+            out.append(labels.copy())
+        return out, proba
 
 
 class TaggerPredictor(PooledPrediction):

@@ -31,7 +31,7 @@ def score_texts(model, texts: Iterable[str]) -> tuple[dict[str, int], list[list[
     labels, proba = model.predict_labels(list(index))
     codes = [str(c) for c in model.classes_]
     scores = [dict(zip(codes, row, strict=True)) for row in np.round(proba, 4).tolist()]
-    return index, [[str(c) for c in row] for row in labels], scores
+    return index, labels, scores
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
