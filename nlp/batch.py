@@ -123,19 +123,19 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[bytes]:
     One call per group of files, not per file: the featurizer and the model work on arrays,
     and a call has a fixed cost that a single short report does not amortize. Each distinct
     text is scored once (a paragraph without enumeration is also its own single item, so
-    about half of the units repeat a text: ``nlp.tagging.score_texts``). The lines stay UTF-8
+    about half of the units repeat a text: ``nlp.tagging.score_distinct``). The lines stay UTF-8
     bytes all the way to the output file: decoding them for a worker's reply only to encode
     them again in the parent cost the parent a core-second per 30 MB of reports.
     """
     import orjson
 
-    from nlp.tagging import score_texts
+    from nlp.tagging import score_distinct, scores_json
 
-    index, labels, scores = score_texts(model, (r["text"] for rows in row_lists for r in rows))
+    index, labels, proba = score_distinct(model, (r["text"] for rows in row_lists for r in rows))
     # each distinct text's labels and scores are serialized once; a row is its unit columns
     # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
-    tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + orjson.dumps(sc) + b"}"
-             for lab, sc in zip(labels, scores, strict=True)]
+    tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
+             for lab, sc in zip(labels, scores_json([str(c) for c in model.classes_], proba), strict=True)]
     out = []
     for rows in row_lists:
         lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[r["text"] or ""]] for r in rows]

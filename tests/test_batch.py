@@ -96,6 +96,20 @@ def test_fork_workers_share_the_parents_predictor(tiny_model_dir, expected, tmp_
     assert "model" not in batch._WORKER  # the parent's copy is released after the run
 
 
+def test_scores_json_writes_what_orjson_writes_for_the_dict():
+    import numpy as np
+    import orjson
+
+    from nlp.tagging import scores_json
+
+    codes = ["a", "b_c", "中"]
+    proba = np.round(np.random.default_rng(0).random((50, 3)) ** 5, 4)
+    proba[0] = [0.0, 1.0, float("nan")]
+    proba[1] = [0.0001, 0.00005, 0.5]
+    assert scores_json(codes, proba) == [orjson.dumps(dict(zip(codes, row, strict=True))) for row in proba.tolist()]
+    assert scores_json(codes, proba[:0]) == [] and scores_json([], np.zeros((2, 0))) == [b"{}", b"{}"]
+
+
 @pytest.mark.parametrize("short_writes", [False, True])
 def test_worker_ranges_are_recorded_in_partial_order(short_writes, tmp_path, monkeypatch):
     """Workers write their lines at offsets reserved from a shared counter; a file is recorded
