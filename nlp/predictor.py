@@ -116,10 +116,13 @@ class PooledPrediction:
         """
         proba = self.predict_proba(X)
         hits = proba >= self.thresholds_
-        keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1) if hits.size else np.zeros(len(hits))
-        names: dict[int, list[str]] = {}
+        if hits.shape[1] <= 62:  # the row's bits as one int
+            keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1).tolist()
+        else:  # a taxonomy this wide: the packed bits as bytes
+            keys = [row.tobytes() for row in np.packbits(hits, axis=1)]
+        names: dict[int | bytes, list[str]] = {}
         out = []
-        for i, key in enumerate(keys.tolist()):
+        for i, key in enumerate(keys):
             labels = names.get(key)
             if labels is None:
                 labels = names[key] = [str(c) for c in self.classes_[hits[i]]]

@@ -306,3 +306,19 @@ def test_word_vector_features_round_trip(tmp_path, seed_labels):
     saved = save_model(model, tmp_path / "m", {})
     path.unlink()  # the model keeps its own copy of the vectors
     np.testing.assert_array_equal(load_model(saved).predict_proba(X[:10]), model.predict_proba(X[:10]))
+
+
+@pytest.mark.parametrize("n_domains", [0, 3, 10, 70])
+def test_predict_labels_reads_each_rows_label_set(n_domains):
+    """Label lists come from a cache keyed by each row's bits (ints, or bytes past 62 domains)."""
+    from nlp.predictor import PooledPrediction
+
+    model = PooledPrediction()
+    model.classes_ = np.array([f"d{i}" for i in range(n_domains)])
+    model.thresholds_ = np.full(n_domains, 0.5)
+    proba = np.random.default_rng(1).random((40, n_domains))
+    model.predict_proba = lambda X: proba
+    labels, _ = model.predict_labels(None)
+    assert labels == [[str(c) for c in model.classes_[row]] for row in proba >= 0.5]
+    labels[0].append("x")  # each row's list is its own
+    assert model.predict_labels(None)[0][1:] == labels[1:] and "x" not in model.predict_labels(None)[0][0]
