@@ -107,6 +107,11 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     return out
 
 
+def _cell(value) -> str:
+    """A metrics cell: floats with four decimals always (0.9700, not 0.97), so columns compare."""
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
 def render_card(card: dict) -> str:
     lines = ["# Domain tagger model card", "",
              f"- taxonomy version: `{card['taxonomy_version']}`",
@@ -121,7 +126,7 @@ def render_card(card: dict) -> str:
         lines += ["## Cross-validated metrics (grouped by document)", "", card.get("metrics_note", ""), "",
                   "| domain | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
         for row in card["metrics"]:
-            lines.append(f"| {row['domain']} | " + " | ".join(str(row[k]) for k in keys) + " |")
+            lines.append(f"| {row['domain']} | " + " | ".join(_cell(row[k]) for k in keys) + " |")
         lines.append("")
     if card.get("oof_brier"):
         b = card["oof_brier"]

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from nlp.evaluate import cross_val_predict_grouped, metrics_table
 from nlp.keywords import KeywordTagger
 from nlp.labels import LabelError, load_label_file
-from nlp.model_io import ModelError, load_model, save_model
+from nlp.model_io import ModelError, load_model, render_card, save_model
 from nlp.tagger import DomainTagger, best_threshold, to_matrix
 from nlp.taxonomy import load_taxonomy
 
@@ -322,3 +322,11 @@ def test_predict_labels_reads_each_rows_label_set(n_domains):
     assert labels == [[str(c) for c in model.classes_[row]] for row in proba >= 0.5]
     labels[0].append("x")  # each row's list is its own
     assert model.predict_labels(None)[0][1:] == labels[1:] and "x" not in model.predict_labels(None)[0][0]
+
+
+def test_model_card_prints_four_decimals():
+    """0.97 and 0.9700 differ for a reader checking a target: every float cell has four decimals."""
+    card = {"taxonomy_version": "t", "created": "now", "thresholds": {}, "libraries": {},
+            "metrics": [{"domain": "macro_core4", "f1": 0.97, "precision": 0.96512, "support": 3826}]}
+    md = render_card(card)
+    assert "| macro_core4 | 0.9700 | 0.9651 | 3826 |" in md
