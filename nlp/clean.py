@@ -35,9 +35,8 @@ _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 # (1,000 and 3:1 keep their ASCII form).
 _HALF_PUNCT = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 # The patterns below start with a character class and check what precedes the match with a
-# look-behind *after* it: the same matches as the plain forms in the comments, but ``re`` can
-# skip quickly to candidate characters (a leading look-behind is tried at every position,
-# 3-10x slower on long reports).
+# look-behind *after* it: the same matches as the plain forms in the comments, but a match
+# starts at one of a few characters, so ``AtChars`` tries them only there (``*_AT`` below).
 # [;!?()]|(?<!\d)[,:]|[,:](?!\d)
 _HALF_PUNCT_RE = re.compile(r"[;!?(),:](?:(?<=[;!?()])|(?<!\d[,:])|(?!\d))")
 # (?<=[CJK])[ \t]+(?=[CJK])
@@ -49,24 +48,64 @@ _CRLF_RE = re.compile(r"\r\n?")
 _TRAILING_WS_RE = re.compile(r"[ \t](?:(?<=^[ \t])[ \t]*|[ \t]*$)", re.M)
 
 
-_FULL_KEYS = np.array(sorted(_FULL_TO_HALF), dtype=np.uint32)
-_FULL_VALUES = np.array([_FULL_TO_HALF[k] for k in sorted(_FULL_TO_HALF)], dtype=np.uint32)
-_FULL_ANY_RE = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_FULL_TO_HALF)) + "]")
+_HALF_TABLE = np.arange(0x10000, dtype=np.uint32)  # every BMP code point → its half-width form
+_HALF_TABLE[sorted(_FULL_TO_HALF)] = [_FULL_TO_HALF[k] for k in sorted(_FULL_TO_HALF)]
 
 
 def to_half_width(text: str) -> str:
     """``text.translate(_FULL_TO_HALF)`` with NumPy: every mapping is one code point to one.
 
     ``str.translate`` looks each character up in a dict; on a long Chinese text this does the
-    same with one table look-up over an array (and nothing when no character needs it).
+    same with one table look-up over an array (and returns ``text`` itself when nothing changes).
     """
-    if not _FULL_ANY_RE.search(text):
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bmp = np.minimum(cp, 0xFFFF)  # beyond the BMP nothing maps (0xFFFF maps to itself)
+    half = _HALF_TABLE[bmp]
+    changed = half != bmp
+    if not changed.any():
         return text
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    pos = np.minimum(np.searchsorted(_FULL_KEYS, cp), len(_FULL_KEYS) - 1)
-    hit = _FULL_KEYS[pos] == cp
-    cp[hit] = _FULL_VALUES[pos[hit]]
-    return cp.tobytes().decode("utf-32-le")
+    out = cp.copy()
+    out[changed] = half[changed]
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def code_points(text: str) -> np.ndarray:
+    """``text`` as an array of code points (lone surrogates kept as they are)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+class AtChars:
+    """``finditer`` of a pattern tried only where one of a few characters stands.
+
+    For patterns whose every match is non-empty and starts with one of ``chars`` (BMP
+    characters), such as the code-level patterns below that open with a character class.
+    Why: ``re`` has no quick skip for a leading class and tries the pattern at every position,
+    about 10 ns a character, for patterns that match a few times a report or never; the
+    positions of the characters come from one NumPy look-up. Matches are the same
+    ``re.Match`` objects, in the same order, as ``pattern.finditer`` gives (a position inside
+    an earlier match is not tried, as ``finditer`` resumes after a match).
+    """
+
+    def __init__(self, pattern: re.Pattern[str], chars: str) -> None:
+        self.pattern = pattern
+        self.table = np.zeros(0x10000, dtype=bool)
+        self.table[[ord(c) for c in chars]] = True
+
+    def finditer(self, text: str):
+        end = 0
+        match = self.pattern.match
+        for pos in np.flatnonzero(self.table[np.minimum(code_points(text), 0xFFFF)]).tolist():
+            if pos >= end and (m := match(text, pos)) is not None:
+                end = m.end()
+                yield m
+
+
+# The code-level patterns, each tried only at the characters its matches start with.
+_ZERO_WIDTH_AT = AtChars(_ZERO_WIDTH_RE, "\u200b\u200c\u200d\u2060\ufeff")
+_HALF_PUNCT_AT = AtChars(_HALF_PUNCT_RE, ";!?(),:")
+_MD_MARKUP_AT = AtChars(_MD_MARKUP_RE, "*_#>")
+_CJK_GAP_AT = AtChars(_CJK_GAP_RE, " \t")
+_TRAILING_WS_AT = AtChars(_TRAILING_WS_RE, " \t")
 
 
 _WHOLE_LINE_RE = re.compile(r"[^\n]*")
@@ -117,8 +156,10 @@ def literal_prefixes(pattern: str) -> list[str] | None:
 class LineCandidates:
     """``finditer`` over the whole lines that may hold furniture (a superset; see below).
 
-    Patterns anchored at the line start are one multi-line regex tried at line starts only.
-    An unanchored pattern would make ``re`` try it at every position of every line (most of
+    Patterns anchored at the line start are one regex, searched as the newline before the line
+    (and tried once at the text's start): a pattern that starts with a literal character lets
+    ``re`` skip to its next occurrence, where a leading ``^`` is tried at every position. An
+    unanchored pattern would make ``re`` try it at every position of every line (most of
     cleaning time on long reports), so when each of its alternatives starts with literal text
     (ICP备…, 公网安备) that text is found with ``str.find`` and the line around each hit is a
     candidate; otherwise it is searched by regex along the line. Matches are ``re.Match``
@@ -126,16 +167,22 @@ class LineCandidates:
     """
 
     def __init__(self, anchored: re.Pattern[str] | None, literals: list[str], floating: re.Pattern[str] | None):
-        self.anchored = anchored
+        self.anchored = anchored  # ^[^\S\n]*(?:...), multi-line
         self.literals = literals
         self.floating = floating
+        self.after_newline = (re.compile("\n" + anchored.pattern.removeprefix("^"), anchored.flags)
+                              if anchored else None)
 
     def finditer(self, text: str):
         found: dict[int, re.Match[str]] = {}
-        for pat in (self.anchored, self.floating):
-            if pat is not None:
-                for m in pat.finditer(text):
-                    found.setdefault(m.start(), m)
+        if self.anchored is not None:
+            if self.anchored.match(text):
+                found[0] = _WHOLE_LINE_RE.match(text)
+            for m in self.after_newline.finditer(text):
+                found[m.start() + 1] = _WHOLE_LINE_RE.match(text, m.start() + 1)
+        if self.floating is not None:
+            for m in self.floating.finditer(text):
+                found.setdefault(m.start(), m)
         for lit in self.literals:
             i = text.find(lit)
             while i >= 0:
@@ -180,6 +227,7 @@ _CODE_TRIGGERS = {
     "markdown": "*_#>",
     "zero_width": "\u200b-\u200d\u2060\ufeff",
     "space": " \t\u3000\xa0\u2000-\u200a\u202f\u205f",
+    "full_width": "".join(re.escape(chr(k)) for k in sorted(_FULL_TO_HALF)),
 }
 _BMP = "".join(map(chr, range(0x10000)))
 
@@ -202,8 +250,9 @@ class Triggers:
             hits = [m.start() for m in re.finditer(f"[{cls}]", _BMP)]
             self.table[hits] |= self.bit[name]
 
-    def present(self, text: str) -> set[str]:
-        cp = np.minimum(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), 0xFFFF)
+    def present(self, text: str | np.ndarray) -> set[str]:
+        """The classes with a character in ``text`` (a string or its ``code_points``)."""
+        cp = np.minimum(code_points(text) if isinstance(text, str) else text, 0xFFFF)
         flags = int(np.bitwise_or.reduce(self.table[cp])) if len(cp) else 0
         return {name for name, bit in self.bit.items() if flags & bit}
 
@@ -276,10 +325,11 @@ def _t2s_changes() -> np.ndarray:
     return table
 
 
-def has_traditional(text: str) -> bool:
-    """Whether ``text`` holds a character that OpenCC's t2s changes (see ``_t2s_changes``)."""
+def has_traditional(text: str | np.ndarray) -> bool:
+    """Whether ``text`` (a string or its ``code_points``) holds a character that OpenCC's t2s
+    changes (see ``_t2s_changes``)."""
     table = _t2s_changes()
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(text) if isinstance(text, str) else text
     return bool(table[np.minimum(cp, len(table) - 1)].any())
 
 
@@ -338,7 +388,10 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
     rules = rules or load_rules()
     warnings: list[str] = list(raw.warnings)
     mt = MappedText.identity(raw.text[raw.body_start :], raw.body_start)
-    present = rules.triggers.present(mt.text)  # later steps create no trigger character
+    cp = code_points(mt.text)
+    present = rules.triggers.present(cp)  # later steps create no trigger character (but T→S, below)
+    traditional = has_traditional(cp)  # deleting pinyin and CRs below cannot add one
+    del cp
     if "crlf" in present:
         mt = mt.sub(_CRLF_RE, "\n")
     n_pinyin = len(rules.pinyin.findall(mt.text)) if "pinyin" in present else 0
@@ -354,15 +407,17 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
             warnings.append(f"unrepairable text ({name}) at source offset {s}: {ctx!r}")
     before = mt.text
     script = "simplified"
-    if has_traditional(before):  # else nothing for OpenCC to do (see _t2s_changes)
+    if traditional and has_traditional(before):  # else nothing for OpenCC to do (see _t2s_changes)
         mt = mt.map_chars(_t2s())
         script = detect_script(before, mt.text)
-    mt = mt.map_chars(to_half_width)
+        present = rules.triggers.present(mt.text)  # OpenCC may have written any character
+    if "full_width" in present:
+        mt = mt.map_chars(to_half_width)
     if "half_punct" in present:
-        mt = mt.sub(_HALF_PUNCT_RE, lambda m: _HALF_PUNCT.get(m.group(0), m.group(0)))
+        mt = mt.sub(_HALF_PUNCT_AT, lambda m: _HALF_PUNCT.get(m.group(0), m.group(0)))
     fields: dict[str, str] = {}
     if raw.fmt == "md" and "markdown" in present:
-        mt = mt.sub(_MD_MARKUP_RE, "")
+        mt = mt.sub(_MD_MARKUP_AT, "")
 
     def drop_furniture(m: re.Match[str]) -> str:
         line = m.group(0).strip()
@@ -376,10 +431,10 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
 
     mt = mt.sub(rules.furniture_candidates, drop_furniture)  # only lines that may be furniture
     if "zero_width" in present:
-        mt = mt.sub(_ZERO_WIDTH_RE, "")
+        mt = mt.sub(_ZERO_WIDTH_AT, "")
     if "space" in present:
-        mt = mt.sub(_CJK_GAP_RE, "")
-        mt = mt.sub(_TRAILING_WS_RE, "")
+        mt = mt.sub(_CJK_GAP_AT, "")
+        mt = mt.sub(_TRAILING_WS_AT, "")
     for k, v in raw.front_matter.items():
         fields[f"fm_{k}"] = str(v)
     for k, v in raw.html_meta.items():

@@ -80,7 +80,7 @@ class MeanWordVectors(Transformer):
 
     def _index(self) -> CodeIndex:
         cache = getattr(self, "_index_cache", None)
-        if cache is None or len(cache.index) != len(self.words_):
+        if cache is None or len(cache) != len(self.words_):
             cache = self._index_cache = CodeIndex(string_hashes(self.words_.tolist()))
         return cache
 
@@ -93,7 +93,8 @@ class MeanWordVectors(Transformer):
         key = ("w2v", id(self))
         if key not in batch.memo:
             word = self._index().lookup(batch.hashes)
-            batch.memo[key] = group_sums(word, batch.sentence, len(batch.sentence_doc), self.vectors_)
+            batch.memo[key] = group_sums(word, np.ascontiguousarray(batch.sentence), len(batch.sentence_doc),
+                                         np.ascontiguousarray(self.vectors_))
         per_sentence = batch.memo[key]
         if level == "unit":
             return group_sums(np.arange(len(per_sentence)), batch.sentence_doc, batch.n_docs, per_sentence)
@@ -111,7 +112,8 @@ class MeanWordVectors(Transformer):
 
     def decision(self, batch: TokenBatch, W: np.ndarray, level: str = "unit") -> np.ndarray:
         """``transform(batch, level) @ W``, compiled (``nlp.kernels.l2_rows_decision``)."""
-        return l2_rows_decision(self._sums(batch, level), W)
+        c = np.ascontiguousarray
+        return l2_rows_decision(c(self._sums(batch, level)), c(W, dtype=np.float64))
 
     @property
     def _n_features_out(self) -> int:

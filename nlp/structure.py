@@ -9,6 +9,7 @@ inline enumerations (一是…二是…, 1.…2.…). Patterns live in ``nlp/dat
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ def load_structure_rules(path: str | None = None) -> StructureRules:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One paragraph or item of a document; ``start``/``end`` index the source text."""
 
@@ -77,7 +78,7 @@ class Unit:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     start: int  # clean-text offsets
@@ -124,10 +125,15 @@ def _is_prose(t: str, rules: StructureRules) -> bool:
     return len(t) > rules.front_max or bool(rules.sentence_end.search(t))
 
 
-def split_items(text: str, rules: StructureRules) -> list[tuple[int, int]]:
-    """Item spans of a paragraph: the lead before the first marker, then one per marker."""
-    starts = ([0] if rules.item_marker.match(text) else []) + [
-        m.end() for m in rules.item_marker_inner.finditer(text)]
+def split_items(text: str, rules: StructureRules, inner: list[int] | None = None) -> list[tuple[int, int]]:
+    """Item spans of a paragraph: the lead before the first marker, then one per marker.
+
+    ``inner``: where the markers after sentence punctuation start, if already known
+    (``structure`` finds them in the whole document at once).
+    """
+    if inner is None:
+        inner = [m.end() for m in rules.item_marker_inner.finditer(text)]
+    starts = ([0] if rules.item_marker.match(text) else []) + inner
     if len(starts) < rules.min_items:
         return [(0, len(text))]
     bounds = ([0] if starts[0] > 0 else []) + starts + [len(text)]
@@ -168,6 +174,9 @@ def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
     # One record per unit first, then every clean span is mapped to the source in one array
     # pass: a Python call per unit for that was a noticeable share of batch ingest time.
     records: list[tuple] = []  # (p_idx, item index or -1, text, clean start, clean end, section, role, heading)
+    # Markers after sentence punctuation, found in the whole text in one search (a search per
+    # line cost more than the matching): the same positions, as no marker spans a line break.
+    inner = [m.end() for m in rules.item_marker_inner.finditer(doc.text)]
     path: list[tuple[int, str]] = []
     section, path_role = "", rules.default_role  # recomputed only when the heading path changes
     seen_heading = False
@@ -185,7 +194,11 @@ def structure(doc: Document, rules: StructureRules | None = None) -> list[Unit]:
             role = path_role if seen_heading else "preamble"
         heading = bool(ln.level) and not ln.has_body
         records.append((p_idx, -1, ln.text, ln.start, ln.end, section, role, heading))
-        for i_idx, (a, b) in enumerate(split_items(ln.text, rules)):
+        lo, hi = bisect.bisect_right(inner, ln.start), bisect.bisect_right(inner, ln.end)
+        if lo == hi and not rules.item_marker.match(ln.text):  # no marker: the paragraph is its one item
+            records.append((p_idx, 0, ln.text, ln.start, ln.end, section, role, heading))
+            continue
+        for i_idx, (a, b) in enumerate(split_items(ln.text, rules, [x - ln.start for x in inner[lo:hi]])):
             piece = ln.text[a:b]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip()

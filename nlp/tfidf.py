@@ -9,8 +9,9 @@ frequency, smoothed idf, sublinear tf, l2 rows) without any Python work per term
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
+
+from nlp.kernels import hash_lookup, hash_table
 
 
 def fit_vocabulary(codes: np.ndarray, rows: np.ndarray, n_rows: int, min_df: int,
@@ -29,13 +30,23 @@ def fit_vocabulary(codes: np.ndarray, rows: np.ndarray, n_rows: int, min_df: int
 
 
 class CodeIndex:
-    """Term code → column, through pandas' C hash table (faster than ``searchsorted`` here)."""
+    """Term code → column, through a compiled open-addressing hash table (``nlp.kernels``).
+
+    Why not ``pd.Index.get_indexer`` (used before): the table is 1.5x faster on the tagger's
+    n-gram look-ups (measured on corpus batches: 0.073 → 0.047 s per 3.6 M codes), and the
+    prediction path no longer needs pandas. Codes are int64 or uint64 (compared as bits).
+    """
 
     def __init__(self, codes: np.ndarray) -> None:
-        self.index = pd.Index(codes.view(np.int64) if codes.dtype == np.uint64 else codes)
+        self.codes = np.ascontiguousarray(codes).view(np.uint64)
+        self.bits = max(1, int(2 * len(self.codes)).bit_length())  # at most half full
+        self.slot_keys, self.slot_values = hash_table(self.codes, self.bits)
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
-        return self.index.get_indexer(codes.view(np.int64) if codes.dtype == np.uint64 else codes)
+        return hash_lookup(np.ascontiguousarray(codes).view(np.uint64), self.slot_keys, self.slot_values, self.bits)
 
 
 def tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray,
@@ -81,7 +92,7 @@ class CodeIndexed:
 
     def _index(self) -> CodeIndex:
         cache = getattr(self, "_index_cache", None)
-        if cache is None or len(cache.index) != len(self.vocab_codes_):
+        if cache is None or len(cache) != len(self.vocab_codes_):
             cache = self._index_cache = CodeIndex(self.vocab_codes_)
         return cache
 

@@ -97,7 +97,9 @@ class WordNgramTfidf(CodeIndexed, Transformer):
     def decision(self, batch: TokenBatch, W: np.ndarray, level: str = "unit") -> np.ndarray:
         """``transform(batch, level) @ W`` (W: this block's rows of the heads' weights), compiled."""
         rows, cols, n_rows = self._occurrences(batch, level)
-        return tfidf_decision(rows, cols, n_rows, self.idf_, W, self.sublinear_tf)
+        c = np.ascontiguousarray
+        return tfidf_decision(c(rows), c(cols), n_rows, c(self.idf_, dtype=np.float64), c(W, dtype=np.float64),
+                              self.sublinear_tf)
 
     @property
     def _n_features_out(self) -> int:

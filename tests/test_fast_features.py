@@ -8,6 +8,7 @@ can skip ahead; these tests pin each one to the reference it replaced.
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -95,13 +96,19 @@ def test_rewritten_cleaning_patterns_match_plain_forms():
         "_CJK_GAP_RE": re.compile(rf"(?<=[{cjk}])[ \t]+(?=[{cjk}])"),
         "_MD_MARKUP_RE": re.compile(r"\*\*|__|^#{1,6}[ \t]+|^>[ \t]?", re.M),
         "_TRAILING_WS_RE": re.compile(r"[ \t]+$|^[ \t]+", re.M),
+        "_ZERO_WIDTH_RE": re.compile("[\u200b\u200c\u200d\u2060\ufeff]"),
     }
     samples = [*TEXTS, "中 文  字\t测 a b 中 ", "  lead\ntrail  \n   \n a  b \n", "1,000 a,b 3:1 a: 1: :1 (x);!?",
                "**b** __u__ # h\n## h2\n> q\n#nospace\n>x\n a # b ####### x", "\t\t\n  中  \n"]
+    rng = random.Random(3)
+    alphabet = "中文 \t\n*_#>;!?(),:1a\u200b\ufeff"
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
     for name, ref in plain.items():
+        at_chars = getattr(clean, name.removesuffix("_RE") + "_AT")  # tried only where its characters stand
         for s in samples:
-            fast = [m.span() for m in getattr(clean, name).finditer(s)]
-            assert fast == [m.span() for m in ref.finditer(s)], (name, s)
+            want = [m.span() for m in ref.finditer(s)]
+            assert [m.span() for m in getattr(clean, name).finditer(s)] == want, (name, s)
+            assert [m.span() for m in at_chars.finditer(s)] == want, (name, s)
 
 
 def test_item_markers_as_before():
@@ -311,3 +318,39 @@ def test_a_model_whose_domains_are_all_constant_predicts_them():
     np.testing.assert_array_equal(model.predict_proba(TEXTS[:3]), np.zeros((3, len(model.classes_))))
     xf = model.features_.transform(TEXTS[:3])
     np.testing.assert_array_equal(model._proba(model.estimators_, xf), np.zeros((3, len(model.classes_))))
+
+
+@pytest.mark.parametrize("order", ["runs", "shuffled", "empty"])
+def test_tfidf_decision_equals_the_matrix_in_any_order(order):
+    """The kernel reads a few row-sorted runs in place and counting-sorts anything else; both
+    must give ``tfidf_rows(...) @ W``, with out-of-vocabulary (-1) columns skipped."""
+    from nlp.kernels import tfidf_decision
+    from nlp.tfidf import tfidf_rows
+
+    rng = np.random.default_rng(1)
+    n_rows, n_cols = 40, 25
+    runs = [(np.sort(rng.integers(0, n_rows, 300)), rng.integers(-1, n_cols, 300)) for _ in range(3)]
+    rows, cols = np.concatenate([r for r, _ in runs]), np.concatenate([c for _, c in runs])
+    if order == "shuffled":  # many descending steps: the counting-sort path
+        perm = rng.permutation(len(rows))
+        rows, cols = rows[perm], cols[perm]
+    elif order == "empty":
+        rows, cols = rows[:0], cols[:0]
+    idf, W = rng.uniform(1, 3, n_cols), rng.normal(size=(n_cols, 4))
+    got = tfidf_decision(rows, cols, n_rows, idf, W, True)
+    np.testing.assert_allclose(got, tfidf_rows(rows, cols, n_rows, idf, True) @ W, rtol=1e-6, atol=1e-9)
+
+
+def test_code_index_finds_every_code_and_nothing_else():
+    from nlp.tfidf import CodeIndex
+
+    rng = np.random.default_rng(2)
+    vocab = np.unique(rng.integers(0, 2**63, 5000, dtype=np.int64)).astype(np.uint64) | np.uint64(2**63)
+    packed = np.arange(1, 3000, dtype=np.int64) << 16  # packed character codes: not random bits
+    for codes in (vocab, packed):
+        index = CodeIndex(codes)
+        queries = np.concatenate([codes[::-1], codes[:100] + 1])
+        want = np.concatenate([np.arange(len(codes))[::-1], np.full(100, -1)])
+        assert len(index) == len(codes)
+        np.testing.assert_array_equal(index.lookup(queries), want)
+    assert CodeIndex(np.zeros(0, dtype=np.uint64)).lookup(vocab[:3]).tolist() == [-1, -1, -1]

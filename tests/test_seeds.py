@@ -146,6 +146,7 @@ def _naive_sub(text: str, offsets: list[int], pattern, repl) -> tuple[str, list[
 
 @pytest.mark.parametrize("pattern, repl", [
     (r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])", ""),  # deletions (CJK gaps)
+    (r" |a|\n", ""),  # deletions, some adjacent, up to the end
     (r"[a-z]+", lambda m: m.group(0).upper()),  # same length: positions kept
     (r"\d+", "#"),  # shorter
     (r"x", "yyy"),  # longer
