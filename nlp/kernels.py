@@ -290,22 +290,86 @@ def hash_table(keys: np.ndarray, bits: int):  # pragma: no cover - compiled
     return slot_keys, slot_values
 
 
-@_jit((_U64, _U64, _I64, types.int64), (_U64_RO, _U64, _I64, types.int64))
+@_jit((types.uint64, _U64, _I64C, types.int64))
+def _find(key: np.uint64, slot_keys: np.ndarray, slot_values: np.ndarray, bits: int
+          ) -> int:  # pragma: no cover - compiled
+    """``key``'s value in a ``hash_table`` (-1: not a key)."""
+    mask = (np.int64(1) << bits) - 1
+    s = _slot(key, bits)
+    while True:
+        v = slot_values[s]
+        if v < 0 or slot_keys[s] == key:
+            return v
+        s = (s + 1) & mask
+
+
+@_jit((_U64, _U64, _I64C, types.int64), (_U64_RO, _U64, _I64C, types.int64))
 def hash_lookup(codes: np.ndarray, slot_keys: np.ndarray, slot_values: np.ndarray, bits: int
                 ) -> np.ndarray:  # pragma: no cover - compiled
     """Each code's value in a ``hash_table`` (-1: not a key)."""
-    mask = (np.int64(1) << bits) - 1
     out = np.empty(len(codes), np.int64)
     for i in range(len(codes)):
-        key = codes[i]
-        s = _slot(key, bits)
-        while True:
-            v = slot_values[s]
-            if v < 0 or slot_keys[s] == key:
-                out[i] = v
-                break
-            s = (s + 1) & mask
+        out[i] = _find(codes[i], slot_keys, slot_values, bits)
     return out
+
+
+# A word bigram's hash from its first part's and its last token's (``nlp.token_batch.pair_hashes``).
+PAIR_MIX = np.uint64(0xA0761D6478BD642F)
+PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
+
+
+@_jit((_U64, _I64C, _I64C, _I64C, types.int64, types.int64, _U64, _I64C, types.int64))
+def ngram_columns(hashes: np.ndarray, doc: np.ndarray, sentence: np.ndarray, sentence_row: np.ndarray,
+                  lo: int, hi: int, slot_keys: np.ndarray, slot_values: np.ndarray, bits: int
+                  ):  # pragma: no cover - compiled
+    """Vocabulary columns of a token stream's ``lo``..``hi``-grams, by unit and by scored sentence.
+
+    The same occurrences as hashing with ``nlp.word_ngrams.ngram_codes``, looking the codes up
+    in the ``hash_table`` and keeping, for sentences, the n-grams inside a scored sentence
+    (``sentence_row`` >= 0), compiled: the NumPy version's dozen temporary arrays per batch
+    (hashes, masks, positions, sentence filters) cost more than the look-ups. Returns unit rows,
+    unit columns, sentence rows, sentence columns (-1: not in the vocabulary), each level
+    ordered by n-gram size, then position: one row-sorted run per size (``tfidf_decision``).
+    """
+    n_tok = len(hashes)
+    cap = n_tok * max(hi - lo + 1, 0)
+    codes = np.empty(cap, np.uint64)
+    starts = np.empty(cap, np.int64)  # first token
+    lasts = np.empty(cap, np.int64)  # last token
+    nc = 0
+    h = hashes.copy()  # h[t]: the hash of the n-gram starting at token t
+    for n in range(1, hi + 1):
+        m = n_tok - n + 1
+        if n > 1:
+            for t in range(m):
+                h[t] = _finalize(h[t] * PAIR_MIX + hashes[t + n - 1] + PAIR_TAG)
+        if n < lo:
+            continue
+        for t in range(m):
+            if doc[t + n - 1] == doc[t]:  # within one unit (``doc`` is sorted)
+                codes[nc] = h[t]
+                starts[nc] = t
+                lasts[nc] = t + n - 1
+                nc += 1
+    # the look-ups in a loop of their own: the table is bigger than the caches, and a tight loop
+    # lets the processor wait for several of its cache misses at once
+    cols = np.empty(nc, np.int64)
+    for i in range(nc):
+        cols[i] = _find(codes[i], slot_keys, slot_values, bits)
+    unit_rows = np.empty(nc, np.int64)
+    sent_rows = np.empty(nc, np.int64)
+    sent_cols = np.empty(nc, np.int64)
+    ns = 0
+    for i in range(nc):
+        t = starts[i]
+        unit_rows[i] = doc[t]
+        first = sentence[t]
+        row = sentence_row[first]
+        if row >= 0 and sentence[lasts[i]] == first:
+            sent_rows[ns] = row
+            sent_cols[ns] = cols[i]
+            ns += 1
+    return unit_rows, cols, sent_rows[:ns], sent_cols[:ns]
 
 
 @_jit((_U32_RO, _I64, _I64, _U32, _I64, _I64), (_U32, _I64, _I64, _U32, _I64, _I64))

@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.kernels import _M1, _M2, token_pass
+from nlp.kernels import _M1, _M2, PAIR_MIX, PAIR_TAG, token_pass
 from nlp.tokenize import Tokenizer
 
-_PAIR_MIX = np.uint64(0xA0761D6478BD642F)
-_PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
 SENTENCE_END = "。；！？"
 MIN_SENTENCE_CHARS = 8
 _SPACE_CPS = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
@@ -45,7 +43,7 @@ def code_points(text: str) -> np.ndarray:
 def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Hash of an ordered pair of token hashes (a word bigram)."""
     with np.errstate(over="ignore"):
-        return mix64(first * _PAIR_MIX + second + _PAIR_TAG)
+        return mix64(first * PAIR_MIX + second + PAIR_TAG)
 
 
 def string_hashes(words: list[str]) -> np.ndarray:

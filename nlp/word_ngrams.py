@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.kernels import tfidf_decision
+from nlp.kernels import ngram_columns, tfidf_decision
 from nlp.params import Transformer
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 from nlp.token_batch import TokenBatch, pair_hashes
@@ -72,22 +72,23 @@ class WordNgramTfidf(CodeIndexed, Transformer):
     def _occurrences(self, batch: TokenBatch, level: str) -> tuple[np.ndarray, np.ndarray, int]:
         """``(rows, columns, n_rows)`` of the batch's n-gram occurrences at ``level``.
 
-        The n-grams are hashed and looked up once per batch (kept in ``batch.memo``): a
-        sentence's n-grams are the unit n-grams that start and end inside it.
+        The n-grams are hashed and looked up once per batch, for both levels in one compiled
+        pass (``nlp.kernels.ngram_columns``, kept in ``batch.memo``): a sentence's n-grams are
+        the unit n-grams that start and end inside it.
         """
         key = ("word", id(self))
         if key not in batch.memo:
-            codes, rows, pos, sizes, _ = ngram_codes(batch, tuple(self.ngram_range))
-            batch.memo[key] = (rows, self._index().lookup(codes), pos, sizes)
-        rows, cols, pos, sizes = batch.memo[key]
+            index, c = self._index(), np.ascontiguousarray
+            lo, hi = self.ngram_range
+            batch.memo[key] = ngram_columns(c(batch.hashes), c(batch.doc, dtype=np.int64),
+                                            c(batch.sentence, dtype=np.int64), c(batch.sentence_row, dtype=np.int64),
+                                            int(lo), int(hi), index.slot_keys, index.slot_values, index.bits)
+        unit_rows, unit_cols, sent_rows, sent_cols = batch.memo[key]
         if level == "unit":
-            return rows, cols, batch.n_docs
+            return unit_rows, unit_cols, batch.n_docs
         if level != "sentence":
             raise ValueError(f"unknown level {level!r} (use 'unit' or 'sentence')")
-        first = batch.sentence[pos]
-        srows = batch.sentence_row[first]
-        inside = (srows >= 0) & (batch.sentence[pos + sizes - 1] == first)
-        return srows[inside], cols[inside], len(batch.sentence_owner)
+        return sent_rows, sent_cols, len(batch.sentence_owner)
 
     def transform(self, batch: TokenBatch, level: str = "unit"):
         """TF-IDF rows of the batch's units, or (``level="sentence"``) of its scored sentences."""

@@ -354,3 +354,28 @@ def test_code_index_finds_every_code_and_nothing_else():
         assert len(index) == len(codes)
         np.testing.assert_array_equal(index.lookup(queries), want)
     assert CodeIndex(np.zeros(0, dtype=np.uint64)).lookup(vocab[:3]).tolist() == [-1, -1, -1]
+
+
+def test_compiled_ngram_columns_equal_hashing_and_looking_up():
+    """``WordNgramTfidf`` takes its occurrences from one compiled pass (``ngram_columns``); they
+    must be those of hashing the n-grams with NumPy (``ngram_codes``), looking them up and
+    keeping, for sentences, the n-grams inside a scored sentence."""
+    from nlp.word_ngrams import WordNgramTfidf, ngram_codes
+
+    texts = [*TEXTS, "一是加强调解。二是做好援助；三是其他。", "短。", "", "执法 监督\n普法"]
+    for ngram_range in ((1, 1), (1, 2), (2, 3)):
+        fit = WordNgramTfidf(ngram_range=ngram_range, min_df=1).fit(segment_batch(texts[:4]))
+        batch = segment_batch(texts)
+        codes, rows, pos, sizes, _ = ngram_codes(batch, ngram_range)
+        cols = fit._index().lookup(codes)
+        assert (cols >= 0).any() and (cols < 0).any()
+        got_rows, got_cols, n = fit._occurrences(batch, "unit")
+        np.testing.assert_array_equal(got_rows, rows)
+        np.testing.assert_array_equal(got_cols, cols)
+        first = batch.sentence[pos]
+        srows = batch.sentence_row[first]
+        inside = (srows >= 0) & (batch.sentence[pos + sizes - 1] == first)
+        got_rows, got_cols, n = fit._occurrences(batch, "sentence")
+        assert inside.any() and n == len(batch.sentence_owner)
+        np.testing.assert_array_equal(got_rows, srows[inside])
+        np.testing.assert_array_equal(got_cols, cols[inside])
