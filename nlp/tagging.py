@@ -44,17 +44,17 @@ def scores_json(codes: list[str], proba: np.ndarray) -> list[bytes]:
     writes it.
 
     Why: a dict and a ``dumps`` call per text were a few percent of batch tagging; here the
-    numbers are formatted in one ``orjson`` call over the matrix and each object is spliced
-    from the row's numbers and the pre-encoded keys.
+    numbers are formatted in one ``orjson`` call over the matrix and each object is one
+    ``bytes %`` of the row's numbers into a template of the pre-encoded keys (twice as fast as
+    joining key and number pairs).
     """
     import orjson
 
     if proba.shape[0] == 0 or proba.shape[1] == 0:
         return [b"{}"] * proba.shape[0]
-    keys = [orjson.dumps(c) + b":" for c in codes]
+    template = b"{" + b",".join(orjson.dumps(c).replace(b"%", b"%%") + b":%b" for c in codes) + b"}"
     rows = orjson.dumps(np.ascontiguousarray(proba, dtype=np.float64), option=orjson.OPT_SERIALIZE_NUMPY)
-    return [b"{" + b",".join([k + v for k, v in zip(keys, row.split(b","), strict=True)]) + b"}"
-            for row in rows[2:-2].split(b"],[")]
+    return [template % tuple(row.split(b",")) for row in rows[2:-2].split(b"],[")]
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:

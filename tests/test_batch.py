@@ -102,10 +102,10 @@ def test_scores_json_writes_what_orjson_writes_for_the_dict():
 
     from nlp.tagging import scores_json
 
-    codes = ["a", "b_c", "中"]
-    proba = np.round(np.random.default_rng(0).random((50, 3)) ** 5, 4)
-    proba[0] = [0.0, 1.0, float("nan")]
-    proba[1] = [0.0001, 0.00005, 0.5]
+    codes = ["a", "b_c", "中", 'p%s"q']  # a code with % or a quote must not upset the template
+    proba = np.round(np.random.default_rng(0).random((50, 4)) ** 5, 4)
+    proba[0] = [0.0, 1.0, float("nan"), 0.25]
+    proba[1] = [0.0001, 0.00005, 0.5, 1e-4]
     assert scores_json(codes, proba) == [orjson.dumps(dict(zip(codes, row, strict=True))) for row in proba.tolist()]
     assert scores_json(codes, proba[:0]) == [] and scores_json([], np.zeros((2, 0))) == [b"{}", b"{}"]
 
