@@ -240,10 +240,12 @@ def shared_predictor(model_dir: str | None):
     workers' peak RSS 328 → 253 MB). The warm-up call builds what is built lazily (look-up
     tables, the segmenter, the stacked heads) before the fork, so the children share those too.
     """
+    from nlp.ingest import warm_up
     from nlp.model_io import load_predictor
 
     model = load_predictor(model_dir)
     model.predict_labels([WARM_UP_TEXT])
+    warm_up()  # the ingest side's lazily built rules and tables, for the workers to inherit too
     return model
 
 

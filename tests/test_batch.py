@@ -278,3 +278,18 @@ def test_interrupt_inside_a_group_loses_only_that_group(tiny_model_dir, expected
     report = tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True)
     assert report.n_files_skipped_resumed == 2
     pd.testing.assert_frame_equal(_canon(_read_jsonl(out)), expected)
+
+
+def test_warm_up_builds_what_ingest_builds_lazily():
+    """``shared_predictor`` warms the ingest side too, so forked workers inherit its rules and
+    tables instead of each building them on its first file."""
+    from nlp import clean, meta, structure
+    from nlp.ingest import warm_up
+
+    for cached in (clean.load_rules, clean._t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+                   structure.load_structure_rules):
+        cached.cache_clear()
+    warm_up()
+    for cached in (clean.load_rules, clean._t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+                   structure.load_structure_rules):
+        assert cached.cache_info().currsize == 1, cached
