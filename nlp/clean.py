@@ -18,7 +18,7 @@ import yaml
 
 from nlp.data_files import read_data_text
 from nlp.read import RawDocument
-from nlp.spans import MappedText, source_span
+from nlp.spans import MappedText, code_points, source_span
 
 CJK_CLASS = "\u3400-\u9fff"
 # Full-width ASCII → half-width (letters, digits, %, +, -, ., /): one code point each.
@@ -58,7 +58,7 @@ def to_half_width(text: str) -> str:
     ``str.translate`` looks each character up in a dict; on a long Chinese text this does the
     same with one table look-up over an array (and returns ``text`` itself when nothing changes).
     """
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(text)
     bmp = np.minimum(cp, 0xFFFF)  # beyond the BMP nothing maps (0xFFFF maps to itself)
     half = _HALF_TABLE[bmp]
     changed = half != bmp
@@ -67,11 +67,6 @@ def to_half_width(text: str) -> str:
     out = cp.copy()
     out[changed] = half[changed]
     return out.tobytes().decode("utf-32-le", "surrogatepass")
-
-
-def code_points(text: str) -> np.ndarray:
-    """``text`` as an array of code points (lone surrogates kept as they are)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 class AtChars:
@@ -372,8 +367,7 @@ def _furniture_fields(line: str, rules: CleaningRules) -> dict[str, str]:
 
 def detect_script(before: str, after: str) -> str:
     """'traditional', 'simplified' or 'mixed', from how many characters T→S changed."""
-    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    a, b = code_points(before), code_points(after)
     n = min(len(a), len(b))
     changed = int(np.count_nonzero(a[:n] != b[:n])) + abs(len(a) - len(b))
     cjk = int(np.count_nonzero((a >= 0x4E00) & (a <= 0x9FFF))) or 1

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from nlp.params import Transformer
+from nlp.spans import code_points
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 
 _IS_SPACE = np.zeros(0x10000, dtype=bool)  # Python's \s over the BMP (it has no member beyond)
@@ -30,7 +31,7 @@ def _all_codes(texts: list[str], ngram_range: tuple[int, int]) -> tuple[np.ndarr
     so the work is a few vectorised passes, not a Python loop per text.
     """
     joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    cp = np.minimum(np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), 0xFFFF)
+    cp = np.minimum(code_points(joined), 0xFFFF)
     cp = _collapse_whitespace(cp).astype(np.int64)
     sep = cp == 0
     doc_at = np.cumsum(sep)

@@ -18,6 +18,11 @@ import numpy as np
 Replacement = str | Callable[[re.Match[str]], str]
 
 
+def code_points(text: str) -> np.ndarray:
+    """``text`` as a read-only array of its code points (uint32; lone surrogates kept as they are)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def source_span(offsets: np.ndarray, start: int, end: int) -> tuple[int, int]:
     """Source ``[start, end)`` of the clean span ``[start, end)`` under an offset map."""
     if end <= start:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlp.kernels import _M1, _M2, PAIR_MIX, PAIR_TAG, token_pass
+from nlp.spans import code_points
 from nlp.tokenize import Tokenizer
 
 SENTENCE_END = "。；！？"
@@ -34,10 +35,6 @@ def mix64(x: np.ndarray) -> np.ndarray:
     x = x ^ (x >> np.uint64(27))
     x = x * _M2
     return x ^ (x >> np.uint64(31))
-
-
-def code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
