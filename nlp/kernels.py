@@ -313,9 +313,25 @@ def hash_lookup(codes: np.ndarray, slot_keys: np.ndarray, slot_values: np.ndarra
     return out
 
 
-# A word bigram's hash from its first part's and its last token's (``nlp.token_batch.pair_hashes``).
+# A word n-gram's hash from its first n-1 tokens' hash and its last token's (``_pair``).
 PAIR_MIX = np.uint64(0xA0761D6478BD642F)
 PAIR_TAG = np.uint64(0x5851F42D4C957F2D)
+
+
+@_jit((types.uint64, types.uint64))
+def _pair(first: np.uint64, second: np.uint64) -> np.uint64:  # pragma: no cover - compiled
+    """The hash of an ordered pair of hashes (a word bigram; longer n-grams chain it). Trained
+    models store these hashes as their vocabularies, so it must never change."""
+    return _finalize(first * PAIR_MIX + second + PAIR_TAG)
+
+
+@_jit((_U64, _U64), (_U64_RO, _U64_RO))
+def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``_pair`` of each position of two equally long hash arrays."""
+    out = np.empty(len(first), np.uint64)
+    for i in range(len(first)):
+        out[i] = _pair(first[i], second[i])
+    return out
 
 
 @_jit((_U64, _I64C, _I64C, _I64C, types.int64, types.int64, _U64, _I64C, types.int64))
@@ -342,7 +358,7 @@ def ngram_columns(hashes: np.ndarray, doc: np.ndarray, sentence: np.ndarray, sen
         m = n_tok - n + 1
         if n > 1:
             for t in range(m):
-                h[t] = _finalize(h[t] * PAIR_MIX + hashes[t + n - 1] + PAIR_TAG)
+                h[t] = _pair(h[t], hashes[t + n - 1])
         if n < lo:
             continue
         for t in range(m):

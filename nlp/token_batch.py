@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlp.kernels import _M1, _M2, PAIR_MIX, PAIR_TAG, token_pass
+from nlp.kernels import token_pass
 from nlp.spans import code_points
 from nlp.tokenize import Tokenizer
 
@@ -26,21 +26,6 @@ SENTENCE_END = "。；！？"
 MIN_SENTENCE_CHARS = 8
 _SPACE_CPS = np.array([ord(c) for c in " \t\r\n\u3000\xa0"], dtype=np.uint32)
 _END_CPS = np.array([ord(c) for c in SENTENCE_END], dtype=np.uint32)
-
-
-def mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: spreads every input bit over the whole 64-bit hash."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _M1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _M2
-    return x ^ (x >> np.uint64(31))
-
-
-def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Hash of an ordered pair of token hashes (a word bigram)."""
-    with np.errstate(over="ignore"):
-        return mix64(first * PAIR_MIX + second + PAIR_TAG)
 
 
 def string_hashes(words: list[str]) -> np.ndarray:

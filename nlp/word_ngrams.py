@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.kernels import ngram_columns, tfidf_decision
+from nlp.kernels import ngram_columns, pair_hashes, tfidf_decision
 from nlp.params import Transformer
 from nlp.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
-from nlp.token_batch import TokenBatch, pair_hashes
+from nlp.token_batch import TokenBatch
 
 
 def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int]
@@ -32,7 +32,7 @@ def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int]
     for n in range(1, hi + 1):
         if n > 1:
             m = len(h) - 1
-            h = pair_hashes(h[:m], batch.hashes[n - 1 : n - 1 + m])
+            h = pair_hashes(np.ascontiguousarray(h[:m]), np.ascontiguousarray(batch.hashes[n - 1 : n - 1 + m]))
             valid = valid[:m] & (group[n - 1 : n - 1 + m] == group[:m])
         if n >= lo:
             idx = np.flatnonzero(valid)
