@@ -41,7 +41,7 @@ MB = 1_000_000
 
 
 def corpus_files(root: Path) -> list[Path]:
-    from nlp.read import SUPPORTED_SUFFIXES
+    from nlp.ingest.read import SUPPORTED_SUFFIXES
 
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
@@ -54,15 +54,15 @@ def sample(files: list[Path], fraction: float, seed: int) -> list[Path]:
 
 
 def default_model(tmp: Path, model: str | None) -> tuple[str, str]:
-    from nlp.model_io import DEFAULT_MODEL_DIR
+    from nlp.tagger.serialize import DEFAULT_MODEL_DIR
 
     if model:
         return model, model
     if (DEFAULT_MODEL_DIR / "card.json").is_file() and (DEFAULT_MODEL_DIR / "arrays.npz").is_file():
         return str(DEFAULT_MODEL_DIR), "models/default"
-    from nlp.labels import load_label_file
-    from nlp.model_io import save_model
-    from nlp.tagger import DomainTagger
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.tagger.serialize import save_model
+    from nlp.training.labels import load_label_file
 
     df = load_label_file(ROOT / "labels" / "seeds.jsonl")
     m = DomainTagger(threshold_folds=2).fit(df["text"], df["labels"])
@@ -75,7 +75,7 @@ def maxrss_mb(who: int) -> float:
 
 
 def segment_mbps(texts: list[str], segmenter: str) -> float:
-    from nlp.tokenize import Tokenizer
+    from nlp.text.tokenize import Tokenizer
 
     tok = Tokenizer(segmenter)
     tok.cut("预热分词器")  # load the dictionary outside the timing
@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     files = corpus_files(corpus)
     jobs = args.jobs or os.cpu_count() or 1
 
-    from nlp.batch import tag_batch
-    from nlp.read import ReadError, read_file
+    from nlp.apply.batch import tag_batch
+    from nlp.errors import ReadError
+    from nlp.ingest.read import read_file
 
     with tempfile.TemporaryDirectory(prefix="bench_tag.") as tmpd:
         tmp = Path(tmpd)
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             del texts
             lda_s = float("nan")
             if not args.no_lda:
-                from nlp.topics import TopicModel
+                from nlp.analysis.topics import TopicModel
 
                 paras = paragraphs(r["out"])
                 t0 = time.perf_counter()

@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     random.Random(args.seed).shuffle(files)
     files = sorted(files[: args.files])
 
-    from nlp.batch import FILES_PER_TASK, process_file, process_files
-    from nlp.model_io import load_model
+    from nlp.apply.batch import FILES_PER_TASK, process_file, process_files
+    from nlp.tagger.serialize import load_model
 
     with tempfile.TemporaryDirectory() as tmpd:
         model_dir, model_name = default_model(Path(tmpd), args.model)

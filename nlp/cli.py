@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from nlp.read import ReadError
-from nlp.tables import TableFormatError, sibling, table_format, write_table
+from nlp.errors import ReadError, TableFormatError
+from nlp.tables import sibling, table_format, write_table
 
 app = typer.Typer(
     help="fazhi: read, clean, structure, tag and analyse rule-of-law government reports.",
@@ -69,8 +69,8 @@ def ingest(
     Also writes OUT's sibling '<stem>.documents<ext>' with one row per report (metadata and
     warnings) and prints a summary table.
     """
-    from nlp.ingest import ingest as run_ingest
-    from nlp.summary import summarize
+    from nlp.ingest.pipeline import ingest as run_ingest
+    from nlp.ingest.summary import summarize
 
     try:
         table_format(out)
@@ -110,10 +110,10 @@ def train(
                                             "(NBSVM); 0 turns the weighting off.")] = 0.5,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics."""
-    from nlp.evaluate import side_by_side
-    from nlp.labels import LabelError
-    from nlp.tagger import DomainTagger
-    from nlp.train import train as run_train
+    from nlp.errors import LabelError
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.training.evaluate import side_by_side
+    from nlp.training.train import train as run_train
 
     if word_vectors is not None and not word_vectors.is_file():
         fail(f"{word_vectors}: no such word-vector file")
@@ -147,11 +147,12 @@ def evaluate(
     """
     from sklearn.base import clone
 
-    from nlp.evaluate import evaluate as run_eval
-    from nlp.evaluate import side_by_side
-    from nlp.keywords import KeywordTagger
-    from nlp.labels import LabelError, load_labels
-    from nlp.model_io import ModelError, load_model
+    from nlp.errors import LabelError, ModelError
+    from nlp.tagger.keywords import KeywordTagger
+    from nlp.tagger.serialize import load_model
+    from nlp.training.evaluate import evaluate as run_eval
+    from nlp.training.evaluate import side_by_side
+    from nlp.training.labels import load_labels
 
     try:
         trained = load_model(model)
@@ -159,7 +160,7 @@ def evaluate(
     except (LabelError, ModelError, OSError) as err:
         fail(str(err))
     if holdout:
-        from nlp.evaluate import score_fixed
+        from nlp.training.evaluate import score_fixed
 
         metrics = score_fixed({"model": trained, "keywords": KeywordTagger().fit()}, df)
     else:
@@ -189,7 +190,8 @@ def tag(
     (code -> probability). Reports are processed in parallel and written incrementally; an
     interrupted run (Ctrl-C) leaves a valid partial output that --resume continues.
     """
-    from nlp.model_io import ModelError, load_predictor
+    from nlp.errors import ModelError
+    from nlp.tagger.serialize import load_predictor
 
     levels = parse_granularity(granularity)
     unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
@@ -204,12 +206,12 @@ def tag(
     if unit_tables:
         _tag_unit_tables(unit_tables, out, model, strict)
     if scheduler is not None:
-        from nlp.dask_tag import tag_with_dask
+        from nlp.apply.dask_tag import tag_with_dask
 
         parts = tag_with_dask(paths, out, model, scheduler=scheduler, granularity=levels)
         typer.echo(f"wrote {len(parts)} part files to {out}")
         raise typer.Exit(0 if parts else 1)
-    from nlp.batch import tag_batch
+    from nlp.apply.batch import tag_batch
 
     try:
         report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume)
@@ -221,8 +223,8 @@ def tag(
 
 
 def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool) -> None:
-    from nlp.model_io import load_predictor
-    from nlp.tagging import tag_unit_tables
+    from nlp.apply.tagging import tag_unit_tables
+    from nlp.tagger.serialize import load_predictor
 
     table, errors = tag_unit_tables(load_predictor(model), tables)
     report_errors(errors)
@@ -234,10 +236,11 @@ def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: b
 
 def _tagged_units(paths: list[str], model: Path | None):
     """Units with labels: a tagged table from `fazhi tag` is used as is; reports are ingested and tagged."""
-    from nlp.analysis import tag_units
-    from nlp.ingest import ingest as run_ingest
-    from nlp.model_io import ModelError, load_model
+    from nlp.analysis.workflows import tag_units
+    from nlp.errors import ModelError
+    from nlp.ingest.pipeline import ingest as run_ingest
     from nlp.tables import read_table
+    from nlp.tagger.serialize import load_model
 
     if len(paths) == 1 and Path(paths[0]).suffix.lower() in (".csv", ".parquet", ".jsonl") and Path(paths[0]).is_file():
         try:
@@ -273,7 +276,7 @@ def trends(
     Writes domain_by_year.csv (a `year` column, one column per domain code, n_docs, n_units),
     domain_shares.csv (long, with intervals) and PNG plots.
     """
-    from nlp.analysis import run_trends
+    from nlp.analysis.workflows import run_trends
 
     units, _ = _tagged_units(paths, model)
     res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed)
@@ -297,7 +300,7 @@ def topics(
     Topics are related to the work domains through the tagger's labels of their units
     (topic_domains.csv), so a topic reads as "mostly mediation", not only as a word list.
     """
-    from nlp.analysis import run_topics
+    from nlp.analysis.workflows import run_topics
 
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
@@ -320,8 +323,8 @@ def analyze(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Ingest, tag, trends and topics in one go, ending in a self-contained HTML report."""
-    from nlp.analysis import run_analyze
-    from nlp.model_io import ModelError
+    from nlp.analysis.workflows import run_analyze
+    from nlp.errors import ModelError
 
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")

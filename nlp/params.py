@@ -1,11 +1,11 @@
 """scikit-learn's parameter protocol for the feature blocks, without importing scikit-learn.
 
 Why: importing ``sklearn.base`` costs about 1.2 s (it pulls in scipy.stats and more). The
-feature blocks (``nlp.features``, ``nlp.word_ngrams``, ...) only need the estimator
+feature blocks (``nlp.features.units``, ``nlp.features.word_ngrams``, ...) only need the estimator
 conventions - parameters named in ``__init__``, ``get_params``/``set_params``, ``fit`` /
 ``transform`` / ``fit_transform`` - and a batch worker that only predicts should not pay
-for the library it does not use (``nlp.predictor``). ``sklearn.base.clone`` and ``Pipeline``
-accept these blocks as they accept any estimator; the tagger itself (``nlp.tagger``) stays a
+for the library it does not use (``nlp.tagger.prediction``). ``sklearn.base.clone`` and ``Pipeline``
+accept these blocks as they accept any estimator; the tagger itself (``nlp.tagger.estimator``) stays a
 real scikit-learn estimator.
 """
 

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp.errors import TableFormatError
+
 TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
-
-
-class TableFormatError(ValueError):
-    pass
 
 
 def table_format(path: str | Path) -> str:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.data_files import read_data_text
+from nlp.resources import read_data_text
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_result():
-    from nlp.ingest import ingest
+    from nlp.ingest.pipeline import ingest
 
     return ingest(SEEDS)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.labels import load_label_file
-from nlp.model_io import save_model
-from nlp.tagger import DomainTagger
+from nlp.tagger.estimator import DomainTagger
+from nlp.tagger.serialize import save_model
 from nlp.taxonomy import load_taxonomy
+from nlp.training.labels import load_label_file
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = [sys.executable, "-m", "nlp.cli"]

@@ -1,4 +1,4 @@
-"""Batch tagging (nlp.batch) and Dask tagging (nlp.dask_tag) agree with tag_frame, survive bad
+"""Batch tagging (nlp.apply.batch) and Dask tagging (nlp.apply.dask_tag) agree with tag_frame, survive bad
 files and interruptions, and write every table format."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp import batch
-from nlp.batch import TAG_COLUMNS, done_path, partial_path, tag_batch
+from nlp.apply import batch
+from nlp.apply.batch import TAG_COLUMNS, done_path, partial_path, tag_batch
 from nlp.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,9 +21,9 @@ SEEDS = ROOT / "seeds"
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
-    from nlp.labels import load_label_file
-    from nlp.model_io import save_model
-    from nlp.tagger import DomainTagger
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.tagger.serialize import save_model
+    from nlp.training.labels import load_label_file
 
     df = load_label_file(ROOT / "labels" / "seeds.jsonl")
     model = DomainTagger(threshold_folds=2).fit(df["text"], df["labels"])
@@ -32,8 +32,8 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def expected(tiny_model_dir, seed_result) -> pd.DataFrame:
-    from nlp.model_io import load_model
-    from nlp.tagging import tag_frame
+    from nlp.apply.tagging import tag_frame
+    from nlp.tagger.serialize import load_model
 
     return _canon(tag_frame(load_model(tiny_model_dir), seed_result.units))
 
@@ -77,18 +77,18 @@ def test_batch_matches_tag_frame(jobs, tiny_model_dir, expected, tmp_path):
 def test_fork_workers_share_the_parents_predictor(tiny_model_dir, expected, tmp_path, monkeypatch):
     """Under ``fork`` the parent loads the model once and the workers inherit it (one copy of its
     arrays in memory and in the shared cache): a worker that loaded its own would fail here."""
-    import nlp.model_io
+    import nlp.tagger.serialize
 
     if batch._pool_context().get_start_method() != "fork":
         pytest.skip("the fork start method is not in use here")
-    parent, real = os.getpid(), nlp.model_io.load_predictor
+    parent, real = os.getpid(), nlp.tagger.serialize.load_predictor
 
     def parent_only(*args, **kwargs):
         if os.getpid() != parent:
             raise RuntimeError("a worker loaded its own model")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(nlp.model_io, "load_predictor", parent_only)
+    monkeypatch.setattr(nlp.tagger.serialize, "load_predictor", parent_only)
     out = tmp_path / "tags.jsonl"
     report = tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=2)
     assert report.n_files_ok == 5 and report.n_files_failed == 0
@@ -100,7 +100,7 @@ def test_scores_json_writes_what_orjson_writes_for_the_dict():
     import numpy as np
     import orjson
 
-    from nlp.tagging import scores_json
+    from nlp.apply.tagging import scores_json
 
     codes = ["a", "b_c", "中", 'p%s"q']  # a code with % or a quote must not upset the template
     proba = np.round(np.random.default_rng(0).random((50, 4)) ** 5, 4)
@@ -255,7 +255,7 @@ def test_granularity_item_only(tiny_model_dir, expected, tmp_path):
 
 def test_dask_local_cluster_matches_tag_frame(tiny_model_dir, expected, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from nlp.dask_tag import tag_with_dask
+    from nlp.apply.dask_tag import tag_with_dask
 
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
@@ -283,8 +283,8 @@ def test_interrupt_inside_a_group_loses_only_that_group(tiny_model_dir, expected
 def test_warm_up_builds_what_ingest_builds_lazily():
     """``shared_predictor`` warms the ingest side too, so forked workers inherit its rules and
     tables instead of each building them on its first file."""
-    from nlp import clean, meta, structure
-    from nlp.ingest import warm_up
+    from nlp.ingest import clean, meta, structure
+    from nlp.ingest.pipeline import warm_up
 
     for cached in (clean.load_rules, clean._t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
                    structure.load_structure_rules):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from nlp.ingest import ingest
+from nlp.ingest.pipeline import ingest
 
 
 def test_corpus_sample_ingests(corpus_dir):

@@ -1,7 +1,7 @@
 """The vectorised featurizers and cleaning patterns give the same results as the plain forms.
 
 Speed work replaced scikit-learn's word analyzer with hashed n-grams over one segmentation
-(``nlp.token_batch``, ``nlp.word_ngrams``) and rewrote cleaning/structure regexes so ``re``
+(``nlp.text.token_batch``, ``nlp.features.word_ngrams``) and rewrote cleaning/structure regexes so ``re``
 can skip ahead; these tests pin each one to the reference it replaced.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.token_batch import segment_batch, string_hashes
-from nlp.tokenize import Tokenizer
+from nlp.text.token_batch import segment_batch, string_hashes
+from nlp.text.tokenize import Tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = [json.loads(line)["text"] for line in (ROOT / "labels" / "seeds.jsonl").read_text("utf-8").splitlines()]
@@ -34,7 +34,7 @@ def assert_same_tfidf(fast, ref, fast_matrix, ref_matrix) -> None:
 def test_word_ngrams_match_scikit_learn():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.word_ngrams import WordNgramTfidf
+    from nlp.features.word_ngrams import WordNgramTfidf
 
     ref = TfidfVectorizer(tokenizer=Tokenizer(stopwords=False), token_pattern=None, lowercase=False,
                           ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(TEXTS)
@@ -66,9 +66,9 @@ def test_sentence_rows_equal_featurizing_the_sentences_alone(tmp_path):
     """Blocks compute once per batch and derive sentence rows (n-grams inside a sentence,
     cue matches by offset, vector sums per sentence); that must equal treating each scored
     sentence as a unit of its own."""
-    from nlp.embeddings import MeanWordVectors, save_word_vectors
-    from nlp.features import CueCounter
-    from nlp.word_ngrams import WordNgramTfidf
+    from nlp.features.embeddings import MeanWordVectors, save_word_vectors
+    from nlp.features.units import CueCounter
+    from nlp.features.word_ngrams import WordNgramTfidf
 
     batch = segment_batch(TEXTS)
     alone = segment_batch(batch.sentence_texts)
@@ -88,7 +88,7 @@ def test_sentence_rows_equal_featurizing_the_sentences_alone(tmp_path):
 
 
 def test_rewritten_cleaning_patterns_match_plain_forms():
-    from nlp import clean
+    from nlp.ingest import clean
 
     cjk = clean.CJK_CLASS
     plain = {
@@ -112,7 +112,7 @@ def test_rewritten_cleaning_patterns_match_plain_forms():
 
 
 def test_item_markers_as_before():
-    from nlp.structure import load_structure_rules, split_items
+    from nlp.ingest.structure import load_structure_rules, split_items
 
     rules = load_structure_rules()
     text = "一是加强调解。二是做好援助；三是其他。其一，这样。1.不是2.5%的数字。2、第二条"
@@ -122,7 +122,7 @@ def test_item_markers_as_before():
 
 
 def test_furniture_candidates_find_every_furniture_line():
-    from nlp.clean import load_rules
+    from nlp.ingest.clean import load_rules
 
     rules = load_rules()
     lines = ["当前位置：首页 > 政务公开", "  发布日期: 2024-03-07 发布机构: 高平市司法局", "打印 关闭", "Document",
@@ -141,8 +141,8 @@ def test_furniture_candidates_equal_one_multiline_regex():
     the same lines once the exact patterns are checked, as ``clean`` does."""
     import yaml
 
-    from nlp.clean import furniture_candidates, literal_prefixes, load_rules
-    from nlp.data_files import read_data_text
+    from nlp.ingest.clean import furniture_candidates, literal_prefixes, load_rules
+    from nlp.resources import read_data_text
 
     patterns = yaml.safe_load(read_data_text("cleaning.yaml"))["furniture_lines"]
     anchored, floating = [], []
@@ -169,8 +169,8 @@ def test_furniture_candidates_equal_one_multiline_regex():
 
 
 def test_stacked_heads_equal_logistic_regression():
-    from nlp.labels import load_label_file
-    from nlp.tagger import DomainTagger
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.training.labels import load_label_file
 
     df = load_label_file(ROOT / "labels" / "seeds.jsonl")
     model = DomainTagger(threshold_folds=0, sentence_pooling=False).fit(list(df["text"]), list(df["labels"]))
@@ -181,12 +181,12 @@ def test_stacked_heads_equal_logistic_regression():
 
 
 def test_compiled_decision_equals_the_feature_matrices(tmp_path):
-    """Prediction computes ``X @ W`` without building X (``nlp.kernels``); it must equal the
+    """Prediction computes ``X @ W`` without building X (``nlp.features._kernels``); it must equal the
     matrix path block by block (word n-grams, char n-grams, cues, word vectors), at both
     levels, and give the same pooled probabilities."""
-    from nlp.embeddings import save_word_vectors
-    from nlp.labels import load_label_file
-    from nlp.tagger import DomainTagger
+    from nlp.features.embeddings import save_word_vectors
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.training.labels import load_label_file
 
     df = load_label_file(ROOT / "labels" / "seeds.jsonl")
     batch = segment_batch(list(df["text"]))
@@ -213,10 +213,10 @@ def test_compiled_decision_equals_the_feature_matrices(tmp_path):
 
 
 def test_group_tagging_equals_file_by_file(tmp_path):
-    from nlp.batch import process_file, process_files
-    from nlp.labels import load_label_file
-    from nlp.model_io import save_model
-    from nlp.tagger import DomainTagger
+    from nlp.apply.batch import process_file, process_files
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.tagger.serialize import save_model
+    from nlp.training.labels import load_label_file
 
     df = load_label_file(ROOT / "labels" / "seeds.jsonl")
     model = DomainTagger(threshold_folds=0).fit(list(df["text"]), list(df["labels"]))
@@ -232,11 +232,11 @@ def test_group_tagging_equals_file_by_file(tmp_path):
 
 
 def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
-    from nlp.features import CueCounter
-    from nlp.labels import load_label_file
-    from nlp.model_io import load_model, save_model
-    from nlp.tagger import DomainTagger
+    from nlp.features.units import CueCounter
+    from nlp.tagger.estimator import DomainTagger
+    from nlp.tagger.serialize import load_model, save_model
     from nlp.taxonomy import load_taxonomy
+    from nlp.training.labels import load_label_file
 
     codes = load_taxonomy().codes
     text = ["规范行政处罚自由裁量权，推行免罚轻罚清单。"]
@@ -257,7 +257,7 @@ def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
 def test_stock_phrases_get_their_own_column_and_hide_the_cues_inside(tmp_path):
     """The pledge 严格规范公正文明执法 alone is no domain (labeling rule, round 4): it counts in
     the stock-phrase column, and the taxonomy cue 文明执法 inside it does not count there."""
-    from nlp.features import STOCK_PHRASES, CueCounter
+    from nlp.features.units import STOCK_PHRASES, CueCounter
     from nlp.taxonomy import load_taxonomy
 
     codes = load_taxonomy().codes
@@ -276,7 +276,7 @@ def test_stock_phrases_get_their_own_column_and_hide_the_cues_inside(tmp_path):
 def test_char_ngrams_collapse_whitespace_like_scikit_learn():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.fast_ngrams import CharNgramTfidf
+    from nlp.features.char_ngrams import CharNgramTfidf
 
     texts = ["法律\n\n援助  中心", "法律\t援助 \u3000中心", "法律 援助\n中心", " 法律援助中心 ",
              "法律\xa0\xa0援助中心"] * 2
@@ -287,8 +287,8 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
 
 
 def test_cue_trie_matches_like_a_longest_first_alternation():
-    from nlp.features import CueCounter, CueTrie
-    from nlp.token_batch import code_points
+    from nlp.features.units import CueCounter, CueTrie
+    from nlp.text.token_batch import code_points
 
     cues = list(CueCounter(conventions=True).fit().cue_domains_) + ["法治", "法治宣传", "法治宣传教育", "a", "ab", "b"]
     flat = re.compile("|".join(map(re.escape, sorted(set(cues), key=len, reverse=True))))
@@ -302,7 +302,7 @@ def test_cue_trie_matches_like_a_longest_first_alternation():
 
 
 def test_cue_counts_give_every_domain_of_a_shared_cue():
-    from nlp.features import CueCounter
+    from nlp.features.units import CueCounter
 
     cc = CueCounter().set_cues(["a", "b", "c"], {"调解": [0, 2], "法律援助": [1], "人民调解": [2]})
     X = cc.transform(["人民调解和调解，法律援助", "无"]).toarray()
@@ -311,7 +311,7 @@ def test_cue_counts_give_every_domain_of_a_shared_cue():
 
 def test_a_model_whose_domains_are_all_constant_predicts_them():
     """No head has coefficients (no domain present in the labels): prediction needs no features."""
-    from nlp.tagger import DomainTagger
+    from nlp.tagger.estimator import DomainTagger
 
     model = DomainTagger(threshold_folds=0).fit(TEXTS[:12], [[] for _ in TEXTS[:12]])
     assert not any(hasattr(h, "coef_") for h in model.estimators_)
@@ -324,8 +324,8 @@ def test_a_model_whose_domains_are_all_constant_predicts_them():
 def test_tfidf_decision_equals_the_matrix_in_any_order(order):
     """The kernel reads a few row-sorted runs in place and counting-sorts anything else; both
     must give ``tfidf_rows(...) @ W``, with out-of-vocabulary (-1) columns skipped."""
-    from nlp.kernels import tfidf_decision
-    from nlp.tfidf import tfidf_rows
+    from nlp.features._kernels import tfidf_decision
+    from nlp.features.tfidf import tfidf_rows
 
     rng = np.random.default_rng(1)
     n_rows, n_cols = 40, 25
@@ -342,7 +342,7 @@ def test_tfidf_decision_equals_the_matrix_in_any_order(order):
 
 
 def test_code_index_finds_every_code_and_nothing_else():
-    from nlp.tfidf import CodeIndex
+    from nlp.features.tfidf import CodeIndex
 
     rng = np.random.default_rng(2)
     vocab = np.unique(rng.integers(0, 2**63, 5000, dtype=np.int64)).astype(np.uint64) | np.uint64(2**63)
@@ -360,7 +360,7 @@ def test_compiled_ngram_columns_equal_hashing_and_looking_up():
     """``WordNgramTfidf`` takes its occurrences from one compiled pass (``ngram_columns``); they
     must be those of hashing the n-grams with NumPy (``ngram_codes``), looking them up and
     keeping, for sentences, the n-grams inside a scored sentence."""
-    from nlp.word_ngrams import WordNgramTfidf, ngram_codes
+    from nlp.features.word_ngrams import WordNgramTfidf, ngram_codes
 
     texts = [*TEXTS, "一是加强调解。二是做好援助；三是其他。", "短。", "", "执法 监督\n普法"]
     for ngram_range in ((1, 1), (1, 2), (2, 3)):

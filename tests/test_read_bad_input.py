@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.ingest import ingest
-from nlp.read import ReadError, read_file
+from nlp.errors import ReadError
+from nlp.ingest.pipeline import ingest
+from nlp.ingest.read import read_file
 
 REPORT = ("某某县司法局2022年法治政府建设工作情况报告\n"
           "2022年，我县坚持以习近平法治思想为指导，现将有关情况报告如下：\n"

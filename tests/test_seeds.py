@@ -59,7 +59,7 @@ def test_simplified_text_skips_opencc_and_traditional_text_does_not():
     """A text without any character OpenCC changes alone is left as it is (OpenCC's phrase rules
     misfire on Simplified text: 批覆 → 批复 inside 审批覆盖面); one such character and the whole
     text is converted, phrases included."""
-    from nlp.clean import clean_string
+    from nlp.ingest.clean import clean_string
 
     assert clean_string("扩大网上审批覆盖面，项目在沈落地。") == "扩大网上审批覆盖面，项目在沈落地。"
     assert clean_string("扩大網上审批覆盖面。") == "扩大网上审批复盖面。"  # as OpenCC has it, once converting

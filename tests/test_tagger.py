@@ -16,12 +16,13 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from nlp.evaluate import cross_val_predict_grouped, metrics_table
-from nlp.keywords import KeywordTagger
-from nlp.labels import LabelError, load_label_file
-from nlp.model_io import ModelError, load_model, render_card, save_model
-from nlp.tagger import DomainTagger, best_threshold, to_matrix
+from nlp.errors import LabelError, ModelError
+from nlp.tagger.estimator import DomainTagger, best_threshold, to_matrix
+from nlp.tagger.keywords import KeywordTagger
+from nlp.tagger.serialize import load_model, render_card, save_model
 from nlp.taxonomy import load_taxonomy
+from nlp.training.evaluate import cross_val_predict_grouped, metrics_table
+from nlp.training.labels import load_label_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_LABELS = ROOT / "labels" / "seeds.jsonl"
@@ -89,7 +90,7 @@ def test_feature_blocks_follow_the_estimator_protocol(seed_labels):
     parameters and a Pipeline work as with any estimator."""
     from sklearn.linear_model import LogisticRegression
 
-    from nlp.features import UnitFeatures
+    from nlp.features.units import UnitFeatures
 
     feats = UnitFeatures(word_ngrams=(1, 1), min_df=1, char_ngrams=None)
     assert feats.get_params()["word_ngrams"] == (1, 1)
@@ -124,13 +125,13 @@ def test_naive_bayes_scale_favours_separating_word_ngrams(small_model):
 def test_predictor_tags_as_the_model_without_scikit_learn(tmp_path, small_model):
     """What batch workers load: the same probabilities as the full model, and scikit-learn
     (about 1.2 s of imports per process) never imported."""
-    from nlp.model_io import load_predictor
+    from nlp.tagger.serialize import load_predictor
 
     d = save_model(small_model, tmp_path / "m", {})
     X = ["深化人民调解，化解矛盾纠纷1200件。开展宪法宣传周活动。", "行政复议案件", "", "发展经济"]
     np.testing.assert_array_equal(load_predictor(d).predict_proba(X), load_model(d).predict_proba(X))
     assert load_predictor(d).predict_labels(X)[0] == load_model(d).predict_labels(X)[0]
-    code = ("import sys; from nlp.model_io import load_predictor; "
+    code = ("import sys; from nlp.tagger.serialize import load_predictor; "
             f"m = load_predictor({str(d)!r}); m.predict_labels(['深化人民调解']); "
             "print(sorted(k for k in sys.modules if k.split('.')[0] == 'sklearn'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -228,7 +229,7 @@ def test_train_tag_evaluate_commands(tmp_path):
 def test_fast_char_ngrams_match_scikit_learn():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.fast_ngrams import CharNgramTfidf
+    from nlp.features.char_ngrams import CharNgramTfidf
 
     texts = [json.loads(line)["text"] for line in SEED_LABELS.read_text("utf-8").splitlines()]
     texts += ["a", "", "法 律  援助"]
@@ -278,7 +279,7 @@ def test_sentence_instances_add_negative_sentences_and_one_witness(seed_labels, 
 
 
 def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
-    from nlp.tagging import tag_unit_tables
+    from nlp.apply.tagging import tag_unit_tables
 
     good = tmp_path / "good.jsonl"
     good.write_text('{"id": "a", "text": "開展人民調解", "source_db": "x"}\n', encoding="utf-8")
@@ -291,8 +292,8 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
 
 
 def test_word_vector_features_round_trip(tmp_path, seed_labels):
-    from nlp.embeddings import save_word_vectors, train_word_vectors
-    from nlp.tokenize import Tokenizer
+    from nlp.features.embeddings import save_word_vectors, train_word_vectors
+    from nlp.text.tokenize import Tokenizer
 
     tok = Tokenizer(stopwords=False)
     words, vectors = train_word_vectors([tok(t) for t in seed_labels["text"]], vector_size=16, epochs=2,
@@ -311,7 +312,7 @@ def test_word_vector_features_round_trip(tmp_path, seed_labels):
 @pytest.mark.parametrize("n_domains", [0, 3, 10, 70])
 def test_predict_labels_reads_each_rows_label_set(n_domains):
     """Label lists come from a cache keyed by each row's bits (ints, or bytes past 62 domains)."""
-    from nlp.predictor import PooledPrediction
+    from nlp.tagger.prediction import PooledPrediction
 
     model = PooledPrediction()
     model.classes_ = np.array([f"d{i}" for i in range(n_domains)])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.tokenize import Tokenizer, load_user_dict
+from nlp.text.tokenize import Tokenizer, load_user_dict
 
 
 @pytest.mark.parametrize("segmenter", ["rjieba", "jieba"])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlp.topics import (
+from nlp.analysis.topics import (
     TopicModel,
     align_topics,
     dominant_domain,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nlp.plots import plot_domain_trends, plot_topic_prevalence
-from nlp.trends import domain_by_year, domain_shares
+from nlp.analysis.plots import plot_domain_trends, plot_topic_prevalence
+from nlp.analysis.trends import domain_by_year, domain_shares
 
 CODES = ["mediation", "legal_aid"]
 

@@ -37,7 +37,7 @@ QUICKSTART = nb([
     ("code", "items = res.units[res.units.granularity == 'item']\n"
              "items[['unit_id', 'role', 'section', 'text']].head(10)"),
     ("md", "## Tagging with the shipped model"),
-    ("code", "from nlp.model_io import load_model\nfrom nlp.tagging import tag_frame\n"
+    ("code", "from nlp.tagger import load_model\nfrom nlp.apply.tagging import tag_frame\n"
              "model = load_model()\ntagged = tag_frame(model, items)\n"
              "tagged[['unit_id', 'labels', 'text']].head(10)"),
     ("code", "from collections import Counter\nCounter(c for ls in tagged['labels'] for c in ls).most_common()"),
@@ -57,15 +57,15 @@ RETRAIN = nb([
              "mine.write_text(''.join(json.dumps({'text': r['text'], 'labels': r['labels'], 'group': r['source']},"
              " ensure_ascii=False) + '\\n' for r in rows), encoding='utf-8')\nlen(rows)"),
     ("md", "Cross-validated metrics (grouped by document), the model beside the keyword-rule baseline:"),
-    ("code", "from nlp.evaluate import evaluate, side_by_side\nfrom nlp.keywords import KeywordTagger\n"
-             "from nlp.labels import load_labels\nfrom nlp.tagger import DomainTagger\n"
+    ("code", "from nlp.training.evaluate import evaluate, side_by_side\nfrom nlp.tagger import KeywordTagger\n"
+             "from nlp.training.labels import load_labels\nfrom nlp.tagger import DomainTagger\n"
              "labels = load_labels([mine])\n"
              "metrics = evaluate({'model': DomainTagger(threshold_folds=3), 'keywords': KeywordTagger()}, labels, n_splits=5)\n"
              "side_by_side(metrics)"),
     ("md", "Train on everything and save with a model card (taxonomy version, data hash, metrics):"),
-    ("code", "from nlp.train import train\nmodel, _ = train([mine], OUT / 'my_model', n_splits=5)\n"
+    ("code", "from nlp.training.train import train\nmodel, _ = train([mine], OUT / 'my_model', n_splits=5)\n"
              "print((OUT / 'my_model' / 'MODEL_CARD.md').read_text('utf-8')[:800])"),
-    ("code", "from nlp.model_io import load_model\nm = load_model(OUT / 'my_model')\n"
+    ("code", "from nlp.tagger import load_model\nm = load_model(OUT / 'my_model')\n"
              "m.predict_labels(['全年办理法律援助案件300件，值班律师提供法律帮助'])[0]"),
 ])
 
@@ -79,7 +79,7 @@ TRENDS = nb([
              "if CORPUS.is_dir():\n    files = sorted(CORPUS.rglob('*.md'))\n"
              "    files = files if n == 0 else random.Random(0).sample(files, min(n, len(files)))\n"
              "else:\n    files = [ROOT / 'seeds']\nlen(files), CORPUS.is_dir()"),
-    ("code", "from nlp.ingest import ingest\nfrom nlp.analysis import tag_units, run_trends, run_topics\n"
+    ("code", "from nlp.ingest import ingest\nfrom nlp.analysis.workflows import tag_units, run_trends, run_topics\n"
              "res = ingest(files)\ntagged = tag_units(res.units)\nlen(res.documents), len(tagged)"),
     ("code", "tr = run_trends(tagged, OUT / 'trends', n_boot=200)\n"
              "core = ['year', 'enforcement_supervision', 'legal_publicity', 'mediation', 'legal_aid', 'n_docs']\n"

@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.corpus_refs import paragraph_hash, read_corpus_paragraphs
 from nlp.taxonomy import load_taxonomy
+from nlp.training.corpus_refs import paragraph_hash, read_corpus_paragraphs
 
 PER_DOMAIN = {
     "community_corrections": 170,

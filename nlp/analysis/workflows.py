@@ -1,0 +1,166 @@
+"""The analysis workflows behind ``fazhi trends``, ``fazhi topics`` and ``fazhi analyze``.
+
+Each function takes tables (DataFrames) and an output folder, writes its files atomically
+and returns what it wrote, so a notebook gets the same results as the command line.
+
+Trends and topics use *paragraph* units that carry text: headings and front matter (titles,
+issuing bodies, dates) are left out, because they would count as units without content.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nlp.tables import write_table, write_text_atomic
+from nlp.taxonomy import load_taxonomy
+
+SMALL_CORPUS_UNITS = 1500  # below this, topic settings adapt (fewer topics, lower min count)
+
+
+@dataclass
+class AnalysisResult:
+    """Tables and files of an analysis run (every table is also written to ``out_dir``)."""
+
+    out_dir: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+    model: object | None = None  # the fitted model behind the tables (e.g. the TopicModel)
+
+
+def content_units(units: pd.DataFrame) -> pd.DataFrame:
+    """Paragraph units with body text (no headings, no front matter); years as integers.
+
+    A table read back from disk may carry years as floats (a column with gaps); they are
+    made nullable integers so tables and plots show 2024, not 2024.0.
+    """
+    if "granularity" in units.columns:
+        keep = (units["granularity"] == "paragraph") & (units["role"] != "front_matter")
+        if "is_heading" in units.columns:
+            keep &= ~units["is_heading"].astype(bool)
+        units = units.loc[keep]
+    units = units.reset_index(drop=True)
+    if "year" in units.columns:
+        units["year"] = pd.to_numeric(units["year"], errors="coerce").round().astype("Int64")
+    return units
+
+
+def tag_units(units: pd.DataFrame, model=None) -> pd.DataFrame:
+    """Add ``labels``/``scores`` with ``model`` (the shipped default when None)."""
+    from nlp.apply.tagging import tag_frame
+    from nlp.tagger.serialize import load_model
+
+    return tag_frame(model or load_model(), units)
+
+
+def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = None, n_boot: int = 1000,
+               seed: int = 0) -> AnalysisResult:
+    """Domain shares per year (and per extra grouping in ``by``, e.g. ['level'])."""
+    from nlp.analysis.plots import plot_domain_shares_ci, plot_domain_trends
+    from nlp.analysis.trends import domain_by_year, domain_shares
+
+    out = Path(out_dir)
+    res = AnalysisResult(out)
+    tax = load_taxonomy()
+    units = content_units(units)
+    wide = domain_by_year(units)
+    res.tables["domain_by_year"] = wide
+    res.tables["domain_by_year_chars"] = domain_by_year(units, measure="char_share")
+    res.tables["domain_shares"] = domain_shares(units, "year", n_boot=n_boot, seed=seed)
+    for extra in by or []:
+        res.tables[f"domain_shares_by_{extra}"] = domain_shares(units, ["year", extra], n_boot=n_boot, seed=seed)
+    for name, df in res.tables.items():
+        res.files[name] = out / f"{name}.csv"
+        write_table(df, res.files[name])
+    res.files["plot_core"] = plot_domain_shares_ci(res.tables["domain_shares"], list(tax.core),
+                                                   out / "domain_trends_core.png")
+    res.files["plot_all"] = plot_domain_trends(wide, tax.codes, out / "domain_trends_all.png")
+    res.summary = {"n_units": len(units), "n_docs": int(units["doc_id"].nunique()),
+                   "years": [int(y) for y in wide["year"]] if len(wide) else [], "bootstrap": n_boot,
+                   "seed": seed}
+    return res
+
+
+def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", seed: int = 0,
+               k_grid: tuple[int, ...] | None = None, passes: int = 5, period_width: int = 5,
+               by: list[str] | None = None) -> AnalysisResult:
+    """Fit LDA on content paragraphs; write topics, prevalence (per year, and per year and each
+    column in ``by``), topic-domain relations, the dynamic view and a summary."""
+    from nlp.analysis.plots import plot_topic_prevalence
+    from nlp.analysis.topics import (
+        TopicModel,
+        dominant_domain,
+        dynamic_topics,
+        representative_units,
+        topic_domains,
+        topic_prevalence,
+        year_bins,
+    )
+
+    out = Path(out_dir)
+    res = AnalysisResult(out)
+    units = content_units(units)
+    small = len(units) < SMALL_CORPUS_UNITS
+    grid = k_grid or ((3, 4, 5, 6) if small else (5, 8, 10, 12, 15, 20))
+    model = TopicModel(k=k, k_grid=grid, seed=seed, passes=passes, no_below=2 if small else 5,
+                       phrase_min_count=3 if small else 5)
+    texts = list(units["text"])
+    doc_topic = model.fit_transform(texts)
+    res.tables["topics"] = model.top_words(12)
+    if "year" in units.columns and units["year"].notna().any():
+        res.tables["topic_by_year"] = topic_prevalence(doc_topic, units, "year")
+        for extra in by or []:
+            res.tables[f"topic_by_year_{extra}"] = topic_prevalence(doc_topic, units, ["year", extra])
+    res.tables["representative_units"] = representative_units(doc_topic, units, n=3)
+    if "labels" in units.columns:
+        td = topic_domains(doc_topic, units, load_taxonomy().codes)
+        res.tables["topic_domains"] = td
+        res.tables["topic_dominant_domain"] = dominant_domain(td)
+    years = units["year"].dropna().astype(int) if "year" in units.columns else pd.Series(dtype=int)
+    if years.nunique() >= 2:
+        bins = year_bins(years, period_width)
+        if len(bins) >= 2:
+            mask = units["year"].notna().to_numpy()
+            res.tables["dynamic_topics"] = dynamic_topics(model, [t for t, m in zip(texts, mask, strict=True) if m],
+                                                          list(years), bins, n=10)
+    for name, df in res.tables.items():
+        res.files[name] = out / f"{name}.csv"
+        write_table(df, res.files[name])
+    if "topic_by_year" in res.tables:
+        res.files["plot_topics"] = plot_topic_prevalence(res.tables["topic_by_year"], out / "topic_by_year.png")
+    res.summary = {**model.summary_dict(), "n_units": len(units), "period_width": period_width}
+    res.files["summary"] = out / "summary.json"
+    write_text_atomic(res.files["summary"], json.dumps(res.summary, ensure_ascii=False, indent=2) + "\n")
+    res.model = model
+    return res
+
+
+def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | None = None, k: int | str = "auto",
+                seed: int = 0, n_boot: int = 1000) -> tuple[AnalysisResult, list]:
+    """Ingest, tag, trends, topics and the self-contained HTML report, in one go."""
+    from nlp.analysis.report import write_report
+    from nlp.ingest.pipeline import ingest
+    from nlp.tagger.serialize import load_model
+
+    out = Path(out_dir)
+    ing = ingest(paths)
+    if ing.documents.empty:
+        return AnalysisResult(out), ing.errors
+    model = load_model(model_dir)
+    tagged = tag_units(ing.units, model)
+    write_table(tagged, out / "units_tagged.jsonl")
+    write_table(ing.documents, out / "documents.csv")
+    trends = run_trends(tagged, out / "trends", n_boot=n_boot, seed=seed)
+    topics = run_topics(tagged, out / "topics", k=k, seed=seed)
+    res = AnalysisResult(out, {**trends.tables, **topics.tables, "documents": ing.documents},
+                         {**trends.files, **topics.files})
+    res.summary = {"trends": trends.summary, "topics": topics.summary,
+                   "model": {key: model.card_.get(key)
+                             for key in ("taxonomy_version", "data_hash", "created", "n_train")},
+                   "inputs": [str(p) for p in paths], "n_errors": len(ing.errors)}
+    res.files["report"] = write_report(res, tagged, model.card_, out / "report.html")
+    return res, ing.errors

@@ -1,0 +1,257 @@
+"""Saving and loading a trained tagger as configuration plus arrays (no pickle, no code).
+
+A model directory holds:
+    config.json   estimator parameters, taxonomy version, domains, thresholds, feature settings
+    vocab.json    the word n-grams of the word TF-IDF block (terms in column order, for
+                  feature names and explanations)
+    arrays.npz    idf vectors, integer-coded character n-grams, hashed word n-grams, word
+                  vectors, logistic-regression coefficients and intercepts (loaded with
+                  ``allow_pickle=False``, so a model file can never run code)
+    card.json     the model card: training-data hash, label counts, cross-validated metrics,
+                  library versions, date (and MODEL_CARD.md, the same for people)
+Loading checks the card's taxonomy version against the current taxonomy first and refuses a
+model trained for another one. This is the spaCy way ("serialization is config plus arrays"):
+it is also small and fast, where a generic object serializer walks 400,000 vocabulary entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from nlp.errors import ModelError
+from nlp.resources import default_model_dir
+from nlp.tables import atomic_path, write_text_atomic
+from nlp.taxonomy import load_taxonomy
+
+DEFAULT_MODEL_DIR = default_model_dir()
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba", "opencc", "pandas")
+FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one segmentation per batch
+# what prediction reads from config.json's params (the rest only matters for refitting)
+PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
+                     "sentence_pooling")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def _params_json(model) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()}
+
+
+def save_model(model, out_dir: str | Path, card: dict) -> Path:
+    """Write a fitted ``DomainTagger`` (config, vocabularies, arrays) and its card to ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vocabs, arrays = {}, {}
+    for name, vec in model.features_.parts_:
+        if hasattr(vec, "vectors_"):  # nlp.embeddings.MeanWordVectors
+            arrays[f"words__{name}"] = np.asarray(vec.words_, dtype=str)
+            arrays[f"vectors__{name}"] = vec.vectors_.astype(np.float16)
+        elif hasattr(vec, "vocab_codes_"):  # character n-gram codes, or word n-gram hashes (uint64 as int64)
+            arrays[f"codes__{name}"] = vec.vocab_codes_.view(np.int64)
+            arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
+            if hasattr(vec, "terms_"):
+                vocabs[name] = [str(t) for t in vec.terms_]
+        elif hasattr(vec, "cue_domains_"):  # the cue lists the model was trained with
+            vocabs[f"cues__{name}"] = {"codes": vec.codes_, "cues": vec.cue_domains_}
+    heads = []
+    for code, head in zip(model.classes_, model.estimators_, strict=True):
+        if hasattr(head, "coef_"):
+            arrays[f"coef__{code}"] = head.coef_.astype(np.float32)
+            arrays[f"intercept__{code}"] = head.intercept_.astype(np.float64)
+            heads.append({"code": code, "kind": "logistic"})
+        else:
+            heads.append({"code": code, "kind": "constant", "value": float(head)})
+    config = {
+        "format": FORMAT_VERSION,
+        "estimator": "nlp.tagger.DomainTagger",
+        "params": _params_json(model),
+        "taxonomy_version": model.taxonomy_version_,
+        "domains": list(model.classes_),
+        "thresholds": [float(t) for t in model.thresholds_],
+        "calibration": None if model.calibration_ is None else model.calibration_.tolist(),
+        "features": [name for name, _ in model.features_.parts_],
+        "heads": heads,
+    }
+    write_text_atomic(out / "config.json", json.dumps(config, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(out / "vocab.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
+    with atomic_path(out / "arrays.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    card = {
+        "taxonomy_version": model.taxonomy_version_,
+        "domains": list(model.classes_),
+        "thresholds": {c: float(t) for c, t in zip(model.classes_, model.thresholds_, strict=True)},
+        "params": _params_json(model),
+        "libraries": library_versions(),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **card,
+    }
+    write_text_atomic(out / "card.json", json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(out / "MODEL_CARD.md", render_card(card))
+    return out
+
+
+def _cell(value) -> str:
+    """A metrics cell: floats with four decimals always (0.9700, not 0.97), so columns compare."""
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def render_card(card: dict) -> str:
+    lines = ["# Domain tagger model card", "",
+             f"- taxonomy version: `{card['taxonomy_version']}`",
+             f"- created: {card['created']}",
+             f"- training data: {card.get('n_train', '?')} labeled units from {card.get('label_files', [])}",
+             f"- training data hash (sha256): `{card.get('data_hash', '')}`", ""]
+    if card.get("label_counts"):
+        lines += ["## Label counts", "", "| domain | units |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in card["label_counts"].items()] + [""]
+    if card.get("metrics"):
+        keys = [k for k in card["metrics"][0] if k != "domain"]
+        lines += ["## Cross-validated metrics (grouped by document)", "", card.get("metrics_note", ""), "",
+                  "| domain | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for row in card["metrics"]:
+            lines.append(f"| {row['domain']} | " + " | ".join(_cell(row[k]) for k in keys) + " |")
+        lines.append("")
+    if card.get("oof_brier"):
+        b = card["oof_brier"]
+        lines += ["## Calibration", "", f"Out-of-fold Brier score (mean over domains): raw {b['raw']:.4f}, "
+                  f"after Platt scaling {b['calibrated']:.4f}.", ""]
+    lines += ["## Thresholds", "", json.dumps(card["thresholds"], indent=2), "",
+              "## Libraries", "", json.dumps(card["libraries"], indent=2), ""]
+    return "\n".join(lines)
+
+
+def load_card(model_dir: str | Path) -> dict:
+    path = Path(model_dir) / "card.json"
+    if not path.is_file():
+        raise ModelError(f"{model_dir}: not a model directory (card.json missing)")
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as err:
+        raise ModelError(f"{path}: invalid model card ({err.msg})") from None
+
+
+def _read_model(model_dir: str | Path | None, taxonomy_path: str | None):
+    """Card, config, vocabularies, arrays and parameters of a model directory, after the checks."""
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    card = load_card(model_dir)
+    taxonomy = load_taxonomy(taxonomy_path)
+    if card.get("taxonomy_version") != taxonomy.version:
+        raise ModelError(f"{model_dir}: model was trained with taxonomy version {card.get('taxonomy_version')!r} "
+                         f"but the current taxonomy is {taxonomy.version!r}; retrain it with `fazhi train`")
+    try:
+        config = json.loads((model_dir / "config.json").read_text("utf-8"))
+        vocabs = json.loads((model_dir / "vocab.json").read_text("utf-8"))
+        arrays = np.load(model_dir / "arrays.npz", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{model_dir}: incomplete or damaged model files ({err})") from None
+    if config.get("format") != FORMAT_VERSION:
+        raise ModelError(f"{model_dir}: unsupported model format {config.get('format')!r} (this version reads "
+                         f"format {FORMAT_VERSION}); retrain it with `fazhi train`")
+    if list(config["domains"]) != taxonomy.codes:
+        raise ModelError(f"{model_dir}: the model's domains differ from the current taxonomy's")
+    params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config["params"].items()}
+    missing = [k for k in PREDICTION_PARAMS if k not in params]
+    if missing:
+        raise ModelError(f"{model_dir}: the model's parameters lack {', '.join(missing)} (saved by an older "
+                         f"version); retrain it with `fazhi train`")
+    params["taxonomy_path"] = taxonomy_path
+    return card, config, vocabs, arrays, params
+
+
+def _features(params: dict, vocabs: dict, arrays, terms: bool = True):
+    """The fitted ``UnitFeatures`` of a model (``terms``: also the word n-gram strings, which only
+    feature names and explanations read)."""
+    from nlp.features.units import UnitFeatures
+
+    feats = UnitFeatures(params["word_ngrams"], params["char_ngrams"], params["min_df"], params["cues"],
+                         word_vectors=params["word_vectors"], convention_cues=params["convention_cues"])
+    parts = feats.unfitted_parts()
+    for name, part in parts:
+        if f"vectors__{name}" in arrays:
+            part.words_ = arrays[f"words__{name}"]
+            part.vectors_ = arrays[f"vectors__{name}"].astype(np.float32)
+        elif f"codes__{name}" in arrays:
+            codes = arrays[f"codes__{name}"]
+            part.vocab_codes_ = codes.view(np.uint64) if name in vocabs else codes
+            part.idf_ = arrays[f"idf__{name}"]
+            if name in vocabs and terms:
+                part.terms_ = np.array(vocabs[name], dtype=object)
+        elif f"cues__{name}" in vocabs:
+            part.set_cues(vocabs[f"cues__{name}"]["codes"], vocabs[f"cues__{name}"]["cues"])
+        else:
+            part.fit([])
+    feats.parts_ = parts
+    return feats
+
+
+def _heads(config: dict, arrays, make) -> list:
+    """Per domain: ``make(coef, intercept)`` for a linear head, the constant for a constant one."""
+    heads = []
+    for h in config["heads"]:
+        if h["kind"] == "constant":
+            heads.append(h["value"])
+        else:
+            heads.append(make(arrays[f"coef__{h['code']}"].astype(np.float64), arrays[f"intercept__{h['code']}"]))
+    return heads
+
+
+def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
+    """Load a tagger (a ``DomainTagger``), refusing one trained with another taxonomy version."""
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp.tagger.estimator import DomainTagger
+
+    card, config, vocabs, arrays, params = _read_model(model_dir, taxonomy_path)
+    model = DomainTagger(**params)
+    model.classes_ = np.array(config["domains"])
+    model.taxonomy_version_ = config["taxonomy_version"]
+    model.thresholds_ = np.array(config["thresholds"])
+    model.calibration_ = None if config.get("calibration") is None else np.array(config["calibration"])
+    model.features_ = _features(params, vocabs, arrays)
+
+    def logistic(coef: np.ndarray, intercept: np.ndarray) -> LogisticRegression:
+        lr = LogisticRegression()
+        lr.classes_ = np.array([0, 1])
+        lr.coef_, lr.intercept_ = coef, intercept
+        lr.n_features_in_ = coef.shape[1]
+        return lr
+
+    model.estimators_ = _heads(config, arrays, logistic)
+    model.card_ = card
+    return model
+
+
+def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
+    """Load a model for tagging only (``nlp.predictor.TaggerPredictor``), without scikit-learn.
+
+    Same checks and the same predictions as ``load_model``; what batch workers load (about
+    1.2 s less start-up per process).
+    """
+    from nlp.tagger.prediction import LinearHead, TaggerPredictor
+
+    card, config, vocabs, arrays, params = _read_model(model_dir, taxonomy_path)
+    return TaggerPredictor(
+        classes=np.array(config["domains"]),
+        thresholds=np.array(config["thresholds"]),
+        calibration=None if config.get("calibration") is None else np.array(config["calibration"]),
+        features=_features(params, vocabs, arrays, terms=False),
+        heads=_heads(config, arrays, LinearHead),
+        sentence_pooling=params["sentence_pooling"],
+        taxonomy_version=config["taxonomy_version"],
+        card=card,
+    )
