@@ -3,7 +3,7 @@
 This machine's speed moves by ±30% between identical runs (and up to 2x within a day), so two
 benchmark runs minutes apart do not compare. This runs both versions in turn, several rounds,
 each in a fresh process on the same seeded corpus sample with the same model, and reports the
-CPU seconds of ``nlp.batch.process_files`` (ingest + tag + JSON lines, one process, one BLAS
+CPU seconds of ``nlp.apply.batch.process_files`` (ingest + tag + JSON lines, one process, one BLAS
 thread): compare the two columns of the same round.
 
     .venv/bin/python benchmarks/ab_tag.py --base HEAD~1 [--files 200] [--rounds 3]

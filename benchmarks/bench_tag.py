@@ -2,7 +2,7 @@
 
 For nested, seeded samples of the corpus files (10%, 25%, 50%, 100% by default) it measures:
 
-- end-to-end tagging (``nlp.batch.tag_batch`` to a temporary .jsonl): MB/s of input (UTF-8
+- end-to-end tagging (``nlp.apply.batch.tag_batch`` to a temporary .jsonl): MB/s of input (UTF-8
   bytes of the decoded files) and units/s;
 - peak memory: ``resource.getrusage`` max RSS of this process (``RUSAGE_SELF``) and of the
   largest finished worker process (``RUSAGE_CHILDREN``), taken right after each subset's
@@ -11,7 +11,7 @@ For nested, seeded samples of the corpus files (10%, 25%, 50%, 100% by default) 
   the smaller subsets before it (flat figures = memory does not grow with the batch);
 - segmentation only (``Tokenizer("jieba").cut`` and ``Tokenizer("rjieba").cut``) on the same
   decoded file texts, MB/s;
-- LDA fit time: ``nlp.topics.TopicModel(k=10, passes=...)`` fitted on the non-heading
+- LDA fit time: ``nlp.analysis.topics.TopicModel(k=10, passes=...)`` fitted on the non-heading
   paragraphs of the tagged output (tokenizing, phrases, dictionary, LDA and the c_v/c_npmi
   coherence that ``fit`` computes are all inside this time).
 

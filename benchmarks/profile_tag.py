@@ -1,6 +1,6 @@
 """Where end-to-end tagging time goes: cProfile over N corpus files, in one process (jobs=1).
 
-Runs ``nlp.batch.process_files`` (ingest_file + one model call per group + JSON lines) on a seeded
+Runs ``nlp.apply.batch.process_files`` (ingest_file + one model call per group + JSON lines) on a seeded
 sample of files with the model already loaded, then prints each pipeline stage's share of the
 total (cumulative time of the stage's entry function) and the top functions by own time.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlp.apply import batch
+from nlp.apply import _partial, batch
 from nlp.apply.batch import TAG_COLUMNS, done_path, partial_path, tag_batch
 from nlp.tables import read_table
 
@@ -100,7 +100,7 @@ def test_scores_json_writes_what_orjson_writes_for_the_dict():
     import numpy as np
     import orjson
 
-    from nlp.apply.tagging import scores_json
+    from nlp.apply._json_rows import scores_json
 
     codes = ["a", "b_c", "中", 'p%s"q']  # a code with % or a quote must not upset the template
     proba = np.round(np.random.default_rng(0).random((50, 4)) ** 5, 4)
@@ -121,17 +121,17 @@ def test_worker_ranges_are_recorded_in_partial_order(short_writes, tmp_path, mon
         def first_byte_only(fd, buffers, offset):
             return os.pwrite(fd, bytes(buffers[0][:1]), offset)
 
-        monkeypatch.setattr(batch.os, "pwritev", first_byte_only)
+        monkeypatch.setattr(_partial.os, "pwritev", first_byte_only)
     out = tmp_path / "out.jsonl"
-    state = batch._Partial(out, {"fazhi_batch": 1})
+    state = _partial.Partial(out, {"fazhi_batch": 1})
     state.start(resume=False)
     counter = mp.Value("q", state.offset)
     fd = os.open(partial_path(out), os.O_WRONLY)
-    a = batch.write_reserved([("a.md", b"a1\na2\n", 2, None), ("bad.md", b"", 0, "unreadable")], fd, counter)
-    b = batch.write_reserved([("b.md", b"b1\n", 1, None)], fd, counter)
-    c = batch.write_reserved([("c.md", b"c1\n", 1, None), ("d.md", b"d1\n", 1, None)], fd, counter)
+    a = _partial.write_reserved([("a.md", b"a1\na2\n", 2, None), ("bad.md", b"", 0, "unreadable")], fd, counter)
+    b = _partial.write_reserved([("b.md", b"b1\n", 1, None)], fd, counter)
+    c = _partial.write_reserved([("c.md", b"c1\n", 1, None), ("d.md", b"d1\n", 1, None)], fd, counter)
     os.close(fd)
-    assert a[1] == ("bad.md", b"", 0, "unreadable") and c[1][1] == batch.Written(12, 3)
+    assert a[1] == ("bad.md", b"", 0, "unreadable") and c[1][1] == _partial.Written(12, 3)
     state.commit("b", b[0][1], 1)  # finished first, but a's range comes before it
     assert state.finished == {} and state.pending() == ["b"] and state.offset == 0
     state.commit("a", a[0][1], 2)
@@ -283,13 +283,13 @@ def test_interrupt_inside_a_group_loses_only_that_group(tiny_model_dir, expected
 def test_warm_up_builds_what_ingest_builds_lazily():
     """``shared_predictor`` warms the ingest side too, so forked workers inherit its rules and
     tables instead of each building them on its first file."""
-    from nlp.ingest import clean, meta, structure
+    from nlp.ingest import _fast_clean, clean, meta, structure
     from nlp.ingest.pipeline import warm_up
 
-    for cached in (clean.load_rules, clean._t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+    for cached in (clean.load_rules, _fast_clean.t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
                    structure.load_structure_rules):
         cached.cache_clear()
     warm_up()
-    for cached in (clean.load_rules, clean._t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+    for cached in (clean.load_rules, _fast_clean.t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
                    structure.load_structure_rules):
         assert cached.cache_info().currsize == 1, cached

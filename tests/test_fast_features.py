@@ -66,8 +66,8 @@ def test_sentence_rows_equal_featurizing_the_sentences_alone(tmp_path):
     """Blocks compute once per batch and derive sentence rows (n-grams inside a sentence,
     cue matches by offset, vector sums per sentence); that must equal treating each scored
     sentence as a unit of its own."""
+    from nlp.features.cues import CueCounter
     from nlp.features.embeddings import MeanWordVectors, save_word_vectors
-    from nlp.features.units import CueCounter
     from nlp.features.word_ngrams import WordNgramTfidf
 
     batch = segment_batch(TEXTS)
@@ -141,7 +141,8 @@ def test_furniture_candidates_equal_one_multiline_regex():
     the same lines once the exact patterns are checked, as ``clean`` does."""
     import yaml
 
-    from nlp.ingest.clean import furniture_candidates, literal_prefixes, load_rules
+    from nlp.ingest._fast_clean import furniture_candidates, literal_prefixes
+    from nlp.ingest.clean import load_rules
     from nlp.resources import read_data_text
 
     patterns = yaml.safe_load(read_data_text("cleaning.yaml"))["furniture_lines"]
@@ -232,7 +233,7 @@ def test_group_tagging_equals_file_by_file(tmp_path):
 
 
 def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
-    from nlp.features.units import CueCounter
+    from nlp.features.cues import CueCounter
     from nlp.tagger.estimator import DomainTagger
     from nlp.tagger.serialize import load_model, save_model
     from nlp.taxonomy import load_taxonomy
@@ -257,7 +258,7 @@ def test_convention_cues_count_in_their_domain_and_are_saved(tmp_path):
 def test_stock_phrases_get_their_own_column_and_hide_the_cues_inside(tmp_path):
     """The pledge 严格规范公正文明执法 alone is no domain (labeling rule, round 4): it counts in
     the stock-phrase column, and the taxonomy cue 文明执法 inside it does not count there."""
-    from nlp.features.units import STOCK_PHRASES, CueCounter
+    from nlp.features.cues import STOCK_PHRASES, CueCounter
     from nlp.taxonomy import load_taxonomy
 
     codes = load_taxonomy().codes
@@ -287,7 +288,8 @@ def test_char_ngrams_collapse_whitespace_like_scikit_learn():
 
 
 def test_cue_trie_matches_like_a_longest_first_alternation():
-    from nlp.features.units import CueCounter, CueTrie
+    from nlp.features._trie import CueTrie
+    from nlp.features.cues import CueCounter
     from nlp.text.token_batch import code_points
 
     cues = list(CueCounter(conventions=True).fit().cue_domains_) + ["法治", "法治宣传", "法治宣传教育", "a", "ab", "b"]
@@ -302,7 +304,7 @@ def test_cue_trie_matches_like_a_longest_first_alternation():
 
 
 def test_cue_counts_give_every_domain_of_a_shared_cue():
-    from nlp.features.units import CueCounter
+    from nlp.features.cues import CueCounter
 
     cc = CueCounter().set_cues(["a", "b", "c"], {"调解": [0, 2], "法律援助": [1], "人民调解": [2]})
     X = cc.transform(["人民调解和调解，法律援助", "无"]).toarray()

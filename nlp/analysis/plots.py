@@ -47,7 +47,7 @@ def _lines(df: pd.DataFrame, columns: Sequence[str], x: str, title: str, ylabel:
 
 
 def plot_domain_trends(wide_df: pd.DataFrame, codes: Sequence[str], path: str | Path) -> Path:
-    """One line per domain over years, from ``nlp.trends.domain_by_year`` output; returns ``path``."""
+    """One line per domain over years, from ``nlp.analysis.trends.domain_by_year`` output; returns ``path``."""
     missing = [c for c in [*codes, "year"] if c not in wide_df.columns]
     if missing:
         raise KeyError(f"columns missing from the domain table: {missing}")
@@ -56,7 +56,7 @@ def plot_domain_trends(wide_df: pd.DataFrame, codes: Sequence[str], path: str | 
 
 
 def plot_topic_prevalence(df: pd.DataFrame, path: str | Path) -> Path:
-    """One line per topic (``topic_*`` columns) over ``year``, from ``nlp.topics.topic_prevalence``."""
+    """One line per topic (``topic_*`` columns) over ``year``, from ``nlp.analysis.topics.topic_prevalence``."""
     topics = [c for c in df.columns if str(c).startswith("topic_")]
     if "year" not in df.columns or not topics:
         raise KeyError("expected a 'year' column and topic_* columns")
@@ -65,7 +65,7 @@ def plot_topic_prevalence(df: pd.DataFrame, path: str | Path) -> Path:
 
 def plot_domain_shares_ci(shares: pd.DataFrame, codes: Sequence[str], path: str | Path,
                           title: str = "Core domains by year (95% bootstrap interval)") -> Path:
-    """Lines with interval bands, from ``nlp.trends.domain_shares`` (long) output.
+    """Lines with interval bands, from ``nlp.analysis.trends.domain_shares`` (long) output.
 
     A bar panel underneath shows the number of reports behind each year, so thin years show.
     """

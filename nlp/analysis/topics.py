@@ -1,6 +1,6 @@
 """Topic models (gensim LDA) over report units, with coherence-based choice of k.
 
-Pipeline: texts → tokens (``nlp.tokenize.Tokenizer``: rjieba, domain dictionary, stop words) →
+Pipeline: texts → tokens (``nlp.text.tokenize.Tokenizer``: rjieba, domain dictionary, stop words) →
 bigram phrases (gensim ``Phrases``, frozen) → gensim ``Dictionary`` with rare and ubiquitous
 tokens filtered out → bag-of-words → ``LdaModel``.
 
@@ -107,7 +107,7 @@ class TopicModel:
         no_below, no_above: dictionary filters (min unit count, max unit fraction).
         phrases: detect bigrams (e.g. 行政_复议) before building the dictionary.
         phrase_min_count, phrase_threshold: gensim ``Phrases`` parameters.
-        tokenizer: callable text → tokens; None for ``nlp.tokenize.Tokenizer()``.
+        tokenizer: callable text → tokens; None for ``nlp.text.tokenize.Tokenizer()``.
 
     Fitted attributes: ``dictionary_``, ``phrases_`` (None when phrases=False), ``lda_``,
     ``k_``, ``coherence_``.

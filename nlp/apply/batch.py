@@ -1,7 +1,7 @@
 """Batch-scale tagging: report files → one tagged unit table, in parallel, incrementally, resumably.
 
 ``tag_batch`` runs ``ingest_file`` + ``tag_frame`` over many files and writes one table with the
-unit columns (``nlp.ingest.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
+unit columns (``nlp.schema.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
 
 - **Parallel.** ``jobs`` worker processes (default: all cores) share one model, loaded by the
   parent before it forks them (``shared_predictor``; each loads its own under the ``forkserver``
@@ -42,7 +42,6 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
-import re
 import signal
 import sys
 import threading
@@ -51,16 +50,19 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlp.apply._json_rows import tagged_jsonl, tagged_jsonl_many
+from nlp.apply._partial import Partial, Written, done_path, partial_path, source_key, write_reserved
 from nlp.errors import ReadError
-from nlp.ingest.pipeline import GRANULARITIES, UNIT_COLUMNS, ingest_file
+from nlp.ingest.pipeline import ingest_file
 from nlp.ingest.read import expand_paths
-from nlp.tables import atomic_path, json_default, table_format
+from nlp.schema import GRANULARITIES, TAG_COLUMNS, TAG_TABLE
+from nlp.tables import table_format, write_chunks
 
-TAG_COLUMNS = [*UNIT_COLUMNS, "labels", "scores"]
+__all__ = ["TAG_COLUMNS", "BatchReport", "convert_partial", "done_path", "partial_path", "process_file",
+           "process_files", "tag_batch"]
 CHUNK_ROWS = 5000  # rows per chunk when converting the partial to .csv/.parquet
 FILES_PER_TASK = 8  # files a worker ingests and tags in one model call (results still per file)
 BATCH_FORMAT = 1  # version of the .done sidecar format
-_INT_COLUMNS = ("paragraph", "item", "year", "start", "end")
 
 
 @dataclass
@@ -81,68 +83,12 @@ class BatchReport:
     out: Path | None = None
 
 
-def partial_path(out: str | Path) -> Path:
-    """``out/tags.parquet`` → ``out/tags.parquet.partial.jsonl``."""
-    p = Path(out)
-    return p.with_name(p.name + ".partial.jsonl")
-
-
-def done_path(out: str | Path) -> Path:
-    """``out/tags.parquet`` → ``out/tags.parquet.done``."""
-    p = Path(out)
-    return p.with_name(p.name + ".done")
-
-
-@dataclass(frozen=True)
-class Written:
-    """One file's JSON lines, already written by a worker: ``length`` bytes at ``offset`` of the partial."""
-
-    offset: int
-    length: int
-
-
 def print_error(err: ReadError) -> None:
     """The default ``on_error``: one line on stderr, as ``fazhi ingest`` prints it."""
     print(f"fazhi: skipped {err.path}: {err.reason}", file=sys.stderr, flush=True)
 
 
-def source_key(path: str | Path) -> str:
-    """The identity of a source file across runs (absolute, so the cwd may change)."""
-    return os.path.abspath(path)
-
-
 # -- one file ------------------------------------------------------------------------------
-
-def tagged_jsonl(model, rows: list[dict]) -> bytes:
-    """Unit rows → tagged JSON lines, UTF-8 (``TAG_COLUMNS``; one line per unit, b'' for no units)."""
-    return tagged_jsonl_many(model, [rows])[0]
-
-
-def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[bytes]:
-    """The units of several files tagged in one model call; JSON lines per file.
-
-    One call per group of files, not per file: the featurizer and the model work on arrays,
-    and a call has a fixed cost that a single short report does not amortize. Each distinct
-    text is scored once (a paragraph without enumeration is also its own single item, so
-    about half of the units repeat a text: ``nlp.tagging.score_distinct``). The lines stay UTF-8
-    bytes all the way to the output file: decoding them for a worker's reply only to encode
-    them again in the parent cost the parent a core-second per 30 MB of reports.
-    """
-    import orjson
-
-    from nlp.apply.tagging import score_distinct, scores_json
-
-    index, labels, proba = score_distinct(model, (r["text"] for rows in row_lists for r in rows))
-    # each distinct text's labels and scores are serialized once; a row is its unit columns
-    # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
-    tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
-             for lab, sc in zip(labels, scores_json([str(c) for c in model.classes_], proba), strict=True)]
-    out = []
-    for rows in row_lists:
-        lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[r["text"] or ""]] for r in rows]
-        out.append(b"\n".join(lines) + b"\n" if lines else b"")
-    return out
-
 
 def process_files(model, paths: list[str | Path], granularity: Iterable[str] = GRANULARITIES
                   ) -> list[tuple[str, bytes, int, str | None]]:
@@ -259,40 +205,6 @@ def _worker_task(paths: list[str]) -> list[tuple[str, bytes | Written, int, str 
     return write_reserved(results, _WORKER["fd"], _WORKER["next_offset"])
 
 
-def write_reserved(results: list[tuple[str, bytes, int, str | None]], fd: int, next_offset
-                   ) -> list[tuple[str, bytes | Written, int, str | None]]:
-    """Write a task's JSON lines into the partial at offsets reserved from ``next_offset``.
-
-    Why: the output is ~5 bytes of JSON per input byte (676 MB for the corpus). Returned through
-    the pool, it was pickled, copied through a pipe twice and unpickled, and the parent - which
-    shares the cores with the workers - paid for most of it; copied from a hand-off file, it was
-    written to the page cache twice. Here each byte is written once, by the worker that made
-    it. ``next_offset`` is a shared ``multiprocessing.Value`` (the partial's reserved end);
-    the parent learns each file's range and commits files in offset order.
-    """
-    pieces = [data for _, data, _, _ in results if data]
-    total = sum(map(len, pieces))
-    if not total:
-        return results
-    with next_offset.get_lock():
-        start = next_offset.value
-        next_offset.value = start + total
-    done = os.pwritev(fd, pieces, start)
-    if done < total:  # a short write (rare for a regular file): finish it piece by piece
-        rest = memoryview(b"".join(pieces))
-        while done < total:
-            done += os.pwrite(fd, rest[done:], start + done)
-    out: list[tuple[str, bytes | Written, int, str | None]] = []
-    offset = start
-    for src, data, n_units, reason in results:
-        if data:
-            out.append((src, Written(offset, len(data)), n_units, reason))
-            offset += len(data)
-        else:
-            out.append((src, data, n_units, reason))
-    return out
-
-
 def _pool_context():
     """``fork`` when the parent runs no other thread (fast, and scripts need no ``__main__`` guard);
     otherwise ``forkserver`` (forking a threaded process - a Dask client, a progress monitor,
@@ -319,161 +231,6 @@ def model_fingerprint(model_dir: str | Path | None) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-class _Partial:
-    """Appends finished files to the partial and records them in ``.done``, in that order."""
-
-    def __init__(self, out: Path, header: dict) -> None:
-        self.partial = partial_path(out)
-        self.done = done_path(out)
-        self.header = header
-        self.offset = 0
-        self.finished: dict[str, int] = {}  # source key -> units
-        self._pending: dict[int, tuple[str, int, int]] = {}  # offset -> (key, length, units), written by workers
-        self._fh = None
-        self._dfh = None
-
-    def start(self, resume: bool) -> None:
-        if resume and (self.partial.exists() or self.done.exists()):
-            self._recover()
-        else:
-            self.partial.parent.mkdir(parents=True, exist_ok=True)
-            self.partial.write_bytes(b"")
-            self.done.write_text(json.dumps(self.header, ensure_ascii=False) + "\n", "utf-8")
-        # not "ab": workers write into the same file at reserved offsets (``write_reserved``), so
-        # every write goes to an explicit offset
-        self._fh = open(self.partial, "r+b")  # closed in close()
-        self._dfh = open(self.done, "a", encoding="utf-8")
-
-    def _recover(self) -> None:
-        self.partial.touch()
-        size = self.partial.stat().st_size
-        if self.done.exists():
-            lines = self.done.read_text("utf-8").splitlines()
-            header = _loads(lines[0]) if lines else None
-            if header is not None and header != self.header:
-                raise ValueError(f"{self.done}: cannot resume: the interrupted run used other settings "
-                                 f"({header}) than this one ({self.header}); run without resume")
-            for line in lines[1:]:
-                rec = _loads(line)
-                if rec is None or not {"source", "offset", "units"} <= rec.keys():
-                    break  # a torn last line
-                if rec["offset"] > size:
-                    break  # its rows never reached the disk
-                self.finished[rec["source"]] = rec["units"]
-                self.offset = rec["offset"]
-        else:
-            self.offset, self.finished = _scan_partial(self.partial)
-        with open(self.partial, "r+b") as fh:
-            fh.truncate(self.offset)
-        # Record the recovered state as one consistent prefix: every recovered file points at the
-        # recovered end of the partial, which a later recovery accepts as a whole.
-        lines = [json.dumps(self.header, ensure_ascii=False)]
-        lines += [json.dumps({"source": s, "offset": self.offset, "units": n}, ensure_ascii=False)
-                  for s, n in self.finished.items()]
-        with atomic_path(self.done) as tmp:
-            tmp.write_text("\n".join(lines) + "\n", "utf-8")
-
-    def commit(self, key: str, data: bytes | Written, n_units: int) -> None:
-        """A finished file: its bytes (appended here) or the range a worker wrote.
-
-        Ranges can finish out of order; a file is recorded in ``.done`` once every byte before its
-        range is written, so ``offset`` is always the end of a gap-free prefix.
-        """
-        if isinstance(data, Written):
-            self._pending[data.offset] = (key, data.length, n_units)
-            while self.offset in self._pending:
-                k, length, n = self._pending.pop(self.offset)
-                self.offset += length
-                self._record(k, n)
-            return
-        if data and self._pending:
-            raise RuntimeError("bytes committed while worker ranges are pending")
-        self._fh.seek(self.offset)
-        self._fh.write(data)
-        self._fh.flush()
-        self.offset += len(data)
-        self._record(key, n_units)
-
-    def _record(self, key: str, n_units: int) -> None:
-        self._dfh.write(json.dumps({"source": key, "offset": self.offset, "units": n_units},
-                                   ensure_ascii=False) + "\n")
-        self._dfh.flush()
-        self.finished[key] = n_units
-
-    def pending(self) -> list[str]:
-        """Files whose ranges were written but wait for an earlier range (none after a full run)."""
-        return [key for key, _, _ in self._pending.values()]
-
-    def rollback(self) -> None:
-        """Cut the partial back to the last committed file (after an interruption)."""
-        if self._fh is not None and not self._fh.closed:
-            try:
-                self._fh.flush()
-            except OSError:
-                pass
-            self._fh.truncate(self.offset)
-        self.close()
-
-    def close(self) -> None:
-        for fh in (self._fh, self._dfh):
-            if fh is not None and not fh.closed:
-                fh.close()
-
-    def remove(self) -> None:
-        self.partial.unlink(missing_ok=True)
-        self.done.unlink(missing_ok=True)
-
-
-def _loads(line: str) -> dict | None:
-    try:
-        rec = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return rec if isinstance(rec, dict) else None
-
-
-def _scan_partial(partial: Path) -> tuple[int, dict[str, int]]:
-    """Finished files of a partial without ``.done``: every source with complete lines.
-
-    A torn last line belongs to the file being written when the run stopped. If its ``source``
-    can still be read and differs from the previous line's, the previous file is complete;
-    otherwise that previous file's rows are all dropped too (it is redone).
-    """
-    offset = 0
-    finished: dict[str, int] = {}
-    starts: dict[str, int] = {}
-    last = None
-    with open(partial, "rb") as fh:
-        for raw in fh:
-            rec = _loads(raw.decode("utf-8", "replace")) if raw.endswith(b"\n") else None
-            if rec is None or "source" not in rec:
-                if last is not None and _torn_source(raw) != last:
-                    break
-                if last is not None:
-                    offset = starts[last]
-                    del finished[last]
-                break
-            key = source_key(rec["source"])
-            starts.setdefault(key, offset)
-            finished[key] = finished.get(key, 0) + 1
-            offset += len(raw)
-            last = key
-    return offset, finished
-
-
-_SOURCE_FIELD = re.compile(r'"source": ?("(?:[^"\\]|\\.)*")')
-
-
-def _torn_source(raw: bytes) -> str | None:
-    m = _SOURCE_FIELD.search(raw.decode("utf-8", "replace"))
-    if not m:
-        return None
-    try:
-        return source_key(json.loads(m.group(1)))
-    except json.JSONDecodeError:
-        return None
-
-
 # -- conversion --------------------------------------------------------------------------
 
 def _iter_chunks(partial: Path, size: int = CHUNK_ROWS) -> Iterator[list[dict]]:
@@ -489,49 +246,15 @@ def _iter_chunks(partial: Path, size: int = CHUNK_ROWS) -> Iterator[list[dict]]:
         yield chunk
 
 
-def _arrow_schema(codes: list[str], flat: bool):
-    import pyarrow as pa
-
-    types = {c: pa.string() for c in UNIT_COLUMNS}
-    types.update({c: pa.int64() for c in _INT_COLUMNS})
-    types["is_heading"] = pa.bool_()
-    if flat:
-        types["labels"] = types["scores"] = pa.string()
-    else:
-        types["labels"] = pa.list_(pa.string())
-        types["scores"] = pa.struct([pa.field(c, pa.float64()) for c in codes])
-    return pa.schema([pa.field(c, types[c]) for c in TAG_COLUMNS])
-
-
 def convert_partial(partial: str | Path, out: str | Path, codes: list[str]) -> None:
-    """Turn a partial JSONL into ``out`` (.jsonl/.csv/.parquet), atomically, in flat memory."""
-    import pyarrow as pa
-
+    """Turn a partial JSONL into ``out`` (.jsonl: renamed; .csv/.parquet: streamed through the one
+    table writer, ``nlp.tables.write_chunks``, in chunks of ``CHUNK_ROWS`` rows), atomically, in
+    flat memory."""
     partial, out = Path(partial), Path(out)
-    fmt = table_format(out)
-    if fmt == ".jsonl":
+    if table_format(out) == ".jsonl":
         os.replace(partial, out)
         return
-    flat = fmt == ".csv"
-    schema = _arrow_schema(codes, flat)
-    with atomic_path(out) as tmp:
-        if flat:
-            import pyarrow.csv as pacsv
-
-            with open(tmp, "wb") as fh:
-                fh.write("\ufeff".encode())  # BOM, so Excel shows Chinese (as nlp.tables does)
-                with pacsv.CSVWriter(fh, schema) as writer:
-                    for chunk in _iter_chunks(partial):
-                        for rec in chunk:
-                            rec["labels"] = json.dumps(rec["labels"], ensure_ascii=False)
-                            rec["scores"] = json.dumps(rec["scores"], ensure_ascii=False)
-                        writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-        else:
-            import pyarrow.parquet as pq
-
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for chunk in _iter_chunks(partial):
-                    writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+    write_chunks(_iter_chunks(partial), out, TAG_TABLE, codes)
 
 
 # -- the batch --------------------------------------------------------------------------
@@ -598,7 +321,7 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
             files.setdefault(source_key(p), p)
 
     header = {"fazhi_batch": BATCH_FORMAT, "granularity": list(granularity), "model": model_fingerprint(model_dir)}
-    state = _Partial(out, header)
+    state = Partial(out, header)
     state.start(resume)
     todo = [p for k, p in files.items() if k not in state.finished]
     report.n_files_skipped_resumed = len(files) - len(todo)

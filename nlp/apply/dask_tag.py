@@ -1,8 +1,8 @@
 """Tagging on a Dask cluster: a ``dask.bag`` over report files, one JSONL part file per partition.
 
-``tag_with_dask`` is the multi-machine counterpart of ``nlp.batch.tag_batch``. The file list
+``tag_with_dask`` is the multi-machine counterpart of ``nlp.apply.batch.tag_batch``. The file list
 becomes a ``dask.bag``; each partition is ingested and tagged by one task, which writes its rows
-(the columns of ``nlp.batch.TAG_COLUMNS``) to ``out_dir/part-NNNNN.jsonl`` atomically (a temporary
+(the columns of ``nlp.apply.batch.TAG_COLUMNS``) to ``out_dir/part-NNNNN.jsonl`` atomically (a temporary
 file in ``out_dir`` renamed into place, so a part is either complete or absent). Each worker
 process loads the model once and keeps it in a module-level cache keyed by the model directory.
 Read them back with ``pandas.read_json(part, lines=True)`` for each part, or

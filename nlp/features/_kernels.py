@@ -176,7 +176,7 @@ def _slot(key: np.uint64, bits: int) -> int:  # pragma: no cover - compiled
 def hash_table(keys: np.ndarray, bits: int):  # pragma: no cover - compiled
     """An open-addressing table (linear probing) of distinct ``keys``: slot keys and values,
     the value being the key's index in ``keys`` (-1: empty slot). ``2**bits`` must exceed
-    ``len(keys)``; ``nlp.tfidf.CodeIndex`` keeps the table at most half full."""
+    ``len(keys)``; ``nlp.features.tfidf.CodeIndex`` keeps the table at most half full."""
     size = np.int64(1) << bits
     mask = size - 1
     slot_keys = np.zeros(size, np.uint64)
@@ -220,7 +220,7 @@ def ngram_columns(hashes: np.ndarray, doc: np.ndarray, sentence: np.ndarray, sen
                   ):  # pragma: no cover - compiled
     """Vocabulary columns of a token stream's ``lo``..``hi``-grams, by unit and by scored sentence.
 
-    The same occurrences as hashing with ``nlp.word_ngrams.ngram_codes``, looking the codes up
+    The same occurrences as hashing with ``nlp.features.word_ngrams.ngram_codes``, looking the codes up
     in the ``hash_table`` and keeping, for sentences, the n-grams inside a scored sentence
     (``sentence_row`` >= 0), compiled: the NumPy version's dozen temporary arrays per batch
     (hashes, masks, positions, sentence filters) cost more than the look-ups. Returns unit rows,

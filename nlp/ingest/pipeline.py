@@ -4,12 +4,8 @@
 ``ingest`` collects the stream into pandas DataFrames. A file that cannot be read becomes a
 ``ReadError`` in the stream and an entry in ``IngestResult.errors``; it never stops a batch.
 
-Unit table columns (one row per unit):
-    doc_id, source, unit_id, granularity ('paragraph' | 'item'), paragraph, item,
-    section (heading path, ' > '-joined), role (section role), is_heading, year, region,
-    level, province, prefecture, body, doc_type, text (clean, Simplified), start, end
-    (character span of the unit in the source text; see ``nlp.ingest.read``).
-Document table columns: the fields of ``nlp.meta.Meta`` plus n_paragraphs, n_items.
+The columns of both tables and their meanings are ``nlp.schema``'s (``UNIT_TABLE``,
+``DOCUMENT_TABLE``).
 """
 
 from __future__ import annotations
@@ -27,11 +23,7 @@ from nlp.ingest.clean import clean
 from nlp.ingest.meta import extract_meta
 from nlp.ingest.read import expand_paths, read_file
 from nlp.ingest.structure import structure
-
-UNIT_COLUMNS = ["doc_id", "source", "unit_id", "granularity", "paragraph", "item", "section",
-                "role", "is_heading", "year", "region", "level", "province", "prefecture",
-                "body", "doc_type", "text", "start", "end"]
-GRANULARITIES = ("paragraph", "item")
+from nlp.schema import DOCUMENT_TABLE, GRANULARITIES, UNIT_TABLE, frame, unit_rows
 
 
 @dataclass
@@ -42,19 +34,8 @@ class Ingested:
     units: list[Unit]
 
     def unit_rows(self, granularity: Iterable[str] = GRANULARITIES) -> list[dict]:
-        """One dict per unit, keys in ``UNIT_COLUMNS`` order (so rows serialize as they are).
-
-        Built as a dict display: asdict() deep-copies every row and a per-column comprehension
-        costs a look-up per cell, each a noticeable share of batch tagging time.
-        """
-        keep = set(granularity)
-        m = self.meta
-        return [{"doc_id": u.doc_id, "source": m.source, "unit_id": u.unit_id, "granularity": u.granularity,
-                 "paragraph": u.paragraph, "item": u.item, "section": u.section, "role": u.role,
-                 "is_heading": u.is_heading, "year": m.year, "region": m.region, "level": m.level,
-                 "province": m.province, "prefecture": m.prefecture, "body": m.body, "doc_type": m.doc_type,
-                 "text": u.text, "start": u.start, "end": u.end}
-                for u in self.units if u.granularity in keep]
+        """One dict per unit, keys in the unit table's column order (``nlp.schema.unit_rows``)."""
+        return unit_rows(self.units, self.meta, set(granularity))
 
     def doc_row(self) -> dict:
         row = self.meta.as_row()
@@ -162,8 +143,4 @@ def ingest(paths: Iterable[str | Path] | str | Path,
             continue
         rows.extend(item.unit_rows(granularity))
         docs.append(item.doc_row())
-    units = pd.DataFrame(rows, columns=UNIT_COLUMNS)
-    units["year"] = units["year"].astype("Int64")
-    documents = pd.DataFrame(docs, columns=[*Meta.__dataclass_fields__, "n_paragraphs", "n_items"])
-    documents["year"] = documents["year"].astype("Int64")
-    return IngestResult(units, documents, errors)
+    return IngestResult(frame(rows, UNIT_TABLE), frame(docs, DOCUMENT_TABLE), errors)

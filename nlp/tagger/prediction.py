@@ -7,7 +7,7 @@ the first result of a small ``fazhi tag``). Prediction needs none of it: the hea
 gives them scikit-learn's conventions without the import). ``PooledPrediction`` holds that
 path once; ``DomainTagger`` (training, explanations, a scikit-learn estimator) inherits it,
 and ``TaggerPredictor`` is the same path over a loaded model's arrays
-(``nlp.model_io.load_predictor``): both give identical numbers.
+(``nlp.tagger.serialize.load_predictor``): both give identical numbers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class PooledPrediction:
 
     Needs ``estimators_`` (per domain: an object with ``coef_``/``intercept_``, or a constant
     probability for a domain that was constant in the training labels), ``features_``
-    (``nlp.features.UnitFeatures``), ``classes_``, ``thresholds_``, ``calibration_`` (per
+    (``nlp.features.units.UnitFeatures``), ``classes_``, ``thresholds_``, ``calibration_`` (per
     domain Platt slope and intercept, or None) and ``sentence_pooling``.
     """
 
@@ -133,7 +133,7 @@ class PooledPrediction:
 class TaggerPredictor(PooledPrediction):
     """A trained tagger's prediction path and nothing else (see the module docstring).
 
-    Built by ``nlp.model_io.load_predictor``; tags exactly as the ``DomainTagger`` the same
+    Built by ``nlp.tagger.serialize.load_predictor``; tags exactly as the ``DomainTagger`` the same
     model directory loads into, but cannot be refitted or explained.
     """
 

@@ -57,7 +57,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     vocabs, arrays = {}, {}
     for name, vec in model.features_.parts_:
-        if hasattr(vec, "vectors_"):  # nlp.embeddings.MeanWordVectors
+        if hasattr(vec, "vectors_"):  # nlp.features.embeddings.MeanWordVectors
             arrays[f"words__{name}"] = np.asarray(vec.words_, dtype=str)
             arrays[f"vectors__{name}"] = vec.vectors_.astype(np.float16)
         elif hasattr(vec, "vocab_codes_"):  # character n-gram codes, or word n-gram hashes (uint64 as int64)
@@ -237,7 +237,7 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
 
 
 def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
-    """Load a model for tagging only (``nlp.predictor.TaggerPredictor``), without scikit-learn.
+    """Load a model for tagging only (``nlp.tagger.prediction.TaggerPredictor``), without scikit-learn.
 
     Same checks and the same predictions as ``load_model``; what batch workers load (about
     1.2 s less start-up per process).

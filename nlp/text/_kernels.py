@@ -38,7 +38,7 @@ def _is_word_cp(c: int) -> bool:  # pragma: no cover - compiled
 def token_pass(cp: np.ndarray, lengths: np.ndarray, ends_cp: np.ndarray, spaces: np.ndarray
                ):  # pragma: no cover - compiled
     """One pass over a segmentation: per token its hash, whether it is a word, whether it ends
-    a sentence, and its non-space character count (see ``nlp.token_batch.segment_batch``).
+    a sentence, and its non-space character count (see ``nlp.text.token_batch.segment_batch``).
 
     The hash is a polynomial in ``_P`` of the code points plus the length, through
     splitmix64's finaliser. Trained models store these hashes as their vocabularies, so it must
