@@ -31,8 +31,12 @@ CHILD = """
 import json, sys, time
 root, files, model_dir = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
 sys.path.insert(0, root)
-from nlp.apply.batch import FILES_PER_TASK, process_files
-from nlp.tagger.serialize import load_model
+try:
+    from nlp.apply.batch import FILES_PER_TASK, process_files
+    from nlp.tagger.serialize import load_model
+except ImportError:  # a revision from before the sub-packages
+    from nlp.batch import FILES_PER_TASK, process_files
+    from nlp.model_io import load_model
 model = load_model(model_dir)
 process_files(model, files[:FILES_PER_TASK])  # warm: dictionaries, patterns, compiled kernels
 t = time.process_time()

@@ -292,8 +292,9 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
 
 
 def test_word_vector_features_round_trip(tmp_path, seed_labels):
-    from nlp.features.embeddings import save_word_vectors, train_word_vectors
+    from nlp.features.embeddings import save_word_vectors
     from nlp.text.tokenize import Tokenizer
+    from nlp.training.word_vectors import train_word_vectors
 
     tok = Tokenizer(stopwords=False)
     words, vectors = train_word_vectors([tok(t) for t in seed_labels["text"]], vector_size=16, epochs=2,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.features.embeddings import corpus_sentences, save_word_vectors, train_word_vectors
+from nlp.features.embeddings import save_word_vectors
+from nlp.training.word_vectors import corpus_sentences, train_word_vectors
 
 
 def main(corpus: str, out: str, seed: int = 0) -> None:

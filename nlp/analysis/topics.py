@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from nlp.params import Params
+
 TokenizerLike = Callable[[str], list[str]]
 
 
@@ -96,8 +98,9 @@ def _coherence(lda, texts: list[list[str]], dictionary, measure: str) -> tuple[f
     return value, int(cm.window_size)
 
 
-class TopicModel:
-    """LDA topic model with a scikit-learn-like interface (``fit`` / ``transform``).
+class TopicModel(Params):
+    """LDA topic model with the estimator protocol (``get_params``/``set_params``, so
+    ``sklearn.base.clone`` works; ``fit`` / ``transform``; learned state in ``*_`` attributes).
 
     Parameters:
         k: number of topics, or "auto" to pick the k in ``k_grid`` with the best c_v coherence
@@ -320,10 +323,10 @@ def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[st
     reports) has a large share in many topics, while a lift well above 1 marks the topic where a
     domain concentrates. Long table: topic, domain, share, lift. See ``dominant_domain``.
     """
-    from nlp.analysis.trends import _indicator
+    from nlp.analysis.trends import label_matrix
 
     _check_rows(doc_topic, units)
-    tagged = _indicator(units, list(codes)).astype(float)  # units x codes
+    tagged = label_matrix(units, list(codes)).astype(float)  # units x codes
     weights = np.asarray(doc_topic, dtype=float)
     totals = weights.sum(axis=0)
     shares = np.divide(weights.T @ tagged, totals[:, None], out=np.zeros((weights.shape[1], len(codes))),

@@ -44,7 +44,7 @@ def _default_codes(codes: Sequence[str] | None) -> list[str]:
     return load_taxonomy().codes
 
 
-def _indicator(units: pd.DataFrame, codes: Sequence[str]) -> np.ndarray:
+def label_matrix(units: pd.DataFrame, codes: Sequence[str]) -> np.ndarray:
     """Boolean matrix units x codes: unit i is tagged with code j."""
     if LABELS_COLUMN not in units.columns:
         raise KeyError(f"units need a {LABELS_COLUMN!r} column (list of domain codes per unit)")
@@ -118,7 +118,7 @@ def domain_shares(units: pd.DataFrame, by: str | list[str] = "year", codes: Sequ
 def _group_rows(key: object, grp: pd.DataFrame, by_cols: list[str], codes: list[str], n_boot: int,
                 rng: np.random.Generator, ci: float) -> pd.DataFrame:
     """The rows of ``domain_shares`` for one group."""
-    tagged = _indicator(grp, codes)
+    tagged = label_matrix(grp, codes)
     chars = grp["text"].fillna("").astype(str).str.len().to_numpy(dtype=float)
     n_units, n_chars = len(grp), float(chars.sum())
     unit_share = tagged.sum(axis=0) / n_units

@@ -64,6 +64,14 @@ class CueCounter(Transformer):
                         owners[str(cue)].append(tax.codes.index(code))
         return self.set_cues(codes, owners)
 
+    def to_arrays(self, name: str) -> tuple[dict, dict]:
+        """The cue lists the model was trained with (vocabulary entries; no arrays)."""
+        return {}, {f"cues__{name}": {"codes": self.codes_, "cues": self.cue_domains_}}
+
+    def from_arrays(self, name: str, arrays, vocabs: dict, terms: bool = True):
+        saved = vocabs[f"cues__{name}"]
+        return self.set_cues(saved["codes"], saved["cues"])
+
     def set_cues(self, codes: list[str], cue_domains: dict[str, list[int]]):
         """Use these cues (as saved with a model) instead of the data files'."""
         self.codes_ = list(codes)

@@ -13,7 +13,6 @@ vectors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -23,27 +22,6 @@ from nlp.features._kernels import group_sums, l2_rows_decision
 from nlp.features.tfidf import CodeIndex, l2_normalize_rows
 from nlp.params import Transformer
 from nlp.text.token_batch import TokenBatch, string_hashes
-from nlp.text.tokenize import Tokenizer
-
-
-def corpus_sentences(corpus: str | Path, tokenizer: Tokenizer | None = None) -> list[list[str]]:
-    """Tokens of every paragraph of every ``.md``/``.txt`` file under ``corpus``."""
-    from nlp.training.corpus_refs import read_corpus_paragraphs
-
-    tok = tokenizer or Tokenizer(stopwords=False)
-    files = sorted(p for p in Path(corpus).rglob("*") if p.suffix in (".md", ".txt"))
-    return [tok(par) for f in files for par in read_corpus_paragraphs(f)]
-
-
-def train_word_vectors(sentences: Iterable[list[str]], vector_size: int = 100, epochs: int = 3, min_count: int = 5,
-                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``(words, vectors)`` from gensim word2vec (CBOW, window 5, one worker for determinism)."""
-    from gensim.models import Word2Vec
-
-    model = Word2Vec(list(sentences), vector_size=vector_size, window=5, min_count=min_count, workers=1,
-                     epochs=epochs, seed=seed, sg=0)
-    words = np.array(model.wv.index_to_key, dtype=str)
-    return words, model.wv.vectors.astype(np.float32)
 
 
 def save_word_vectors(path: str | Path, words: np.ndarray, vectors: np.ndarray) -> Path:
@@ -76,6 +54,16 @@ class MeanWordVectors(Transformer):
 
     def fit(self, X=None, y=None):
         self.words_, self.vectors_ = load_word_vectors(self.path)
+        return self
+
+    def to_arrays(self, name: str) -> tuple[dict[str, np.ndarray], dict]:
+        """The vectors as model arrays (float16: half the size, no measurable change in F1)."""
+        return {f"words__{name}": np.asarray(self.words_, dtype=str),
+                f"vectors__{name}": self.vectors_.astype(np.float16)}, {}
+
+    def from_arrays(self, name: str, arrays, vocabs: dict, terms: bool = True):
+        self.words_ = arrays[f"words__{name}"]
+        self.vectors_ = arrays[f"vectors__{name}"].astype(np.float32)
         return self
 
     def _index(self) -> CodeIndex:

@@ -89,6 +89,22 @@ class CodeIndexed:
     """
 
     vocab_codes_: np.ndarray
+    CODE_DTYPE: type = np.int64  # what the codes are (word n-gram hashes: uint64, stored as int64)
+
+    def to_arrays(self, name: str) -> tuple[dict[str, np.ndarray], dict]:
+        """The fitted state as model arrays and vocabulary entries (``nlp.tagger.serialize``)."""
+        arrays = {f"codes__{name}": self.vocab_codes_.view(np.int64), f"idf__{name}": self.idf_.astype(np.float64)}
+        terms = getattr(self, "terms_", None)
+        return arrays, ({name: [str(t) for t in terms]} if terms is not None else {})
+
+    def from_arrays(self, name: str, arrays, vocabs: dict, terms: bool = True):
+        """Restore what ``to_arrays`` saved (``terms``: also the n-gram strings, which only feature
+        names and explanations read)."""
+        self.vocab_codes_ = arrays[f"codes__{name}"].view(self.CODE_DTYPE)
+        self.idf_ = arrays[f"idf__{name}"]
+        if terms and name in vocabs:
+            self.terms_ = np.array(vocabs[name], dtype=object)
+        return self
 
     def _index(self) -> CodeIndex:
         cache = getattr(self, "_index_cache", None)

@@ -59,6 +59,21 @@ class UnitFeatures(Transformer):
             parts.append(("w2v", MeanWordVectors(self.word_vectors)))
         return parts
 
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        """Every block's fitted state (each block saves itself: ``to_arrays``/``from_arrays``)."""
+        arrays: dict[str, np.ndarray] = {}
+        vocabs: dict = {}
+        for name, part in self.parts_:
+            a, v = part.to_arrays(name)
+            arrays.update(a)
+            vocabs.update(v)
+        return arrays, vocabs
+
+    def from_arrays(self, arrays, vocabs: dict, terms: bool = True):
+        """Restore the blocks ``to_arrays`` saved, in column order."""
+        self.parts_ = [(name, part.from_arrays(name, arrays, vocabs, terms)) for name, part in self.unfitted_parts()]
+        return self
+
     def fit(self, X, y=None):
         texts = list(X)
         batch = segment_batch(texts)

@@ -14,8 +14,7 @@ import numpy as np
 from nlp.features._kernels import ngram_columns, tfidf_decision
 from nlp.features.tfidf import CodeIndexed, fit_vocabulary, tfidf_rows
 from nlp.params import Transformer
-from nlp.text._kernels import pair_hashes
-from nlp.text.token_batch import TokenBatch
+from nlp.text.token_batch import TokenBatch, pair_hashes
 
 
 def ngram_codes(batch: TokenBatch, ngram_range: tuple[int, int]
@@ -54,6 +53,8 @@ class WordNgramTfidf(CodeIndexed, Transformer):
     Learned: ``vocab_codes_`` (sorted uint64 n-gram hashes), ``idf_``, ``terms_`` (the n-gram
     of each column, tokens joined by a space as scikit-learn names them).
     """
+
+    CODE_DTYPE = np.uint64
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, max_features: int | None = None,
                  sublinear_tf: bool = True) -> None:

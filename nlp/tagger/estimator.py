@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
 from nlp.features.units import UnitFeatures
-from nlp.tagger.prediction import PooledPrediction
+from nlp.tagger.prediction import PooledPrediction, head_proba, is_constant, is_linear, stack_heads
 from nlp.taxonomy import load_taxonomy
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
@@ -68,7 +68,13 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
     """Multi-label work-domain tagger.
 
     Parameters:
-        C: inverse regularisation of each logistic regression.
+        head: the classifier each domain's head is cloned from (any scikit-learn binary
+            classifier; ``sample_weight`` support is needed with ``sentence_instances``). None:
+            ``LogisticRegression(C=C, class_weight="balanced", solver="liblinear")``. Linear heads
+            (``coef_``/``intercept_``) take the compiled prediction path and get the
+            naive-Bayes weighting (``nb_alpha``); other heads are scored on feature matrices and
+            saved with skops (``pip install skops``).
+        C: inverse regularisation of the default logistic-regression head.
         word_ngrams, char_ngrams, min_df, cues: feature settings (see ``nlp.features.units.UnitFeatures``).
             Character n-grams are off by default: on 3,805 labels they changed cross-validated
             macro-F1 by -0.0004 (core four) and +0.002 (all ten) and cost 1.4x tagging time.
@@ -105,12 +111,13 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         taxonomy_path: a taxonomy YAML (None → the packaged one).
     """
 
-    def __init__(self, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
+    def __init__(self, head=None, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
                  char_ngrams: tuple[int, int] | None = None, min_df: int = 2, cues: bool = True,
                  threshold_folds: int = 10, random_state: int = 0, taxonomy_path: str | None = None,
                  sentence_pooling: bool = True, word_vectors: str | None = None,
                  convention_cues: bool = True, sentence_instances: bool = True,
                  sentence_weight: float = 1.0, nb_alpha: float | None = 0.5) -> None:
+        self.head = head
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -126,7 +133,9 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         self.sentence_weight = sentence_weight
         self.nb_alpha = nb_alpha
 
-    def _base(self) -> LogisticRegression:
+    def _base(self):
+        if self.head is not None:
+            return self.head
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
                                   random_state=self.random_state)
 
@@ -140,14 +149,16 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                 heads.append(self._fit_head(Xf, Y[:, j]))
         if self.sentence_instances and sent is not None and sent[0] is not None:
             Xs, own = self._sentences_of(sent, np.arange(Xf.shape[0]) if rows is None else rows)
-            heads = [self._refit_with_sentences(h, Xf, Y[:, j], Xs, own) if hasattr(h, "coef_") else h
+            heads = [h if is_constant(h) else self._refit_with_sentences(h, Xf, Y[:, j], Xs, own)
                      for j, h in enumerate(heads)]
         return heads
 
     def _fit_head(self, X, y: np.ndarray, sample_weight: np.ndarray | None = None):
         scale = None if self.nb_alpha is None else self._nb_scale(X, y, sample_weight)
-        head = clone(self._base()).fit(X if scale is None else X @ sparse.diags(scale), y,
-                                       sample_weight=sample_weight)
+        weight = {} if sample_weight is None else {"sample_weight": sample_weight}
+        head = clone(self._base()).fit(X if scale is None else X @ sparse.diags(scale), y, **weight)
+        if not is_linear(head):  # the weighting folds into linear heads only: refit on the columns
+            return head if scale is None else clone(self._base()).fit(X, y, **weight)
         if scale is not None:  # a linear head on scaled columns is a linear head on the columns
             head.coef_ = head.coef_ * scale
         # stored as float32 in model files: round now so a loaded model predicts identically
@@ -182,18 +193,14 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         ys = y[own]
         neg = np.flatnonzero(ys == 0)
         pos = np.flatnonzero(ys == 1)
-        score = np.asarray(Xs[pos] @ head.coef_.ravel()).ravel()
+        score = (np.asarray(Xs[pos] @ head.coef_.ravel()).ravel() if is_linear(head)
+                 else head_proba(head, Xs[pos]))
         order = pos[np.lexsort((-score, own[pos]))]  # by unit, best sentence first
         witness = order[np.r_[True, own[order][1:] != own[order][:-1]]] if len(order) else order
         X = sparse.vstack([Xu, Xs[neg], Xs[witness]], format="csr")
         target = np.concatenate([y, np.zeros(len(neg), dtype=y.dtype), np.ones(len(witness), dtype=y.dtype)])
         weight = np.concatenate([np.ones(Xu.shape[0]), np.full(len(neg) + len(witness), self.sentence_weight)])
         return self._fit_head(X, target, weight)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_stacked", None)
-        return state
 
     def _features(self, X: list[str]):
         """Unit features and, with sentence pooling, ``(sentence features, owner unit, n units)``."""
@@ -231,6 +238,7 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                                       word_vectors=self.word_vectors, convention_cues=self.convention_cues).fit(X)
         Xf, sent = self._features(X)
         self.estimators_ = self._fit_heads(Xf, Y, sent)
+        self.stack_ = stack_heads(self.estimators_)
         self.thresholds_ = np.full(len(self.classes_), 0.5)
         self.calibration_ = None
         if self.threshold_folds and len(X) >= 2 * self.threshold_folds:
@@ -266,7 +274,7 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         for code in domains:
             j = list(self.classes_).index(code)
             head = self.estimators_[j]
-            if not hasattr(head, "coef_"):
+            if not is_linear(head):  # a constant, or a head without per-feature weights
                 out[code] = []
                 continue
             row = xf[int(np.argmax(raw[:, j]))]

@@ -2,12 +2,14 @@
 
 Why a separate module: a batch worker only predicts, and loading a full ``DomainTagger``
 imports scikit-learn (about 1.2 s, paid again by every worker of every run and on the way to
-the first result of a small ``fazhi tag``). Prediction needs none of it: the heads are linear
-(stacked weights, biases, a sigmoid), the features are ``nlp.features.units`` blocks (``nlp.params``
-gives them scikit-learn's conventions without the import). ``PooledPrediction`` holds that
-path once; ``DomainTagger`` (training, explanations, a scikit-learn estimator) inherits it,
-and ``TaggerPredictor`` is the same path over a loaded model's arrays
-(``nlp.tagger.serialize.load_predictor``): both give identical numbers.
+the first result of a small ``fazhi tag``). Prediction with linear heads needs none of it
+(stacked weights, biases, a sigmoid: the compiled fast path, which never builds the feature
+matrices); the features are ``nlp.features`` blocks (``nlp.params`` gives them scikit-learn's
+conventions without the import). A head of any other kind (a tree ensemble, a kernel machine)
+is scored on the feature matrices by its own ``predict_proba`` (the matrix path).
+``PooledPrediction`` holds that path once; ``DomainTagger`` (training, explanations, a
+scikit-learn estimator) inherits it, and ``TaggerPredictor`` is the same path over a loaded
+model's arrays (``nlp.tagger.serialize.load_predictor``): both give identical numbers.
 """
 
 from __future__ import annotations
@@ -25,72 +27,108 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LinearHead:
-    """A fitted binary linear head as the predictor needs it (a ``LogisticRegression``'s arrays)."""
+    """A fitted binary linear head as the predictor needs it (a linear classifier's arrays)."""
 
     coef_: np.ndarray  # (1, n_features)
     intercept_: np.ndarray  # (1,)
 
 
-class PooledPrediction:
-    """Calibrated, sentence-pooled probabilities of one-vs-rest linear heads.
+def is_linear(head) -> bool:
+    """A head whose decision is ``X @ coef_ + intercept_`` (logistic regression, linear SVMs, SGD…)."""
+    coef = getattr(head, "coef_", None)
+    return coef is not None and np.ndim(coef) == 2 and coef.shape[0] == 1 and hasattr(head, "intercept_")
 
-    Needs ``estimators_`` (per domain: an object with ``coef_``/``intercept_``, or a constant
-    probability for a domain that was constant in the training labels), ``features_``
-    (``nlp.features.units.UnitFeatures``), ``classes_``, ``thresholds_``, ``calibration_`` (per
-    domain Platt slope and intercept, or None) and ``sentence_pooling``.
+
+def is_constant(head) -> bool:
+    """A domain that was constant in the training labels: its head is that probability."""
+    return isinstance(head, (int, float, np.floating)) and not isinstance(head, bool)
+
+
+def head_proba(head, X) -> np.ndarray:
+    """The positive-class probability of a non-linear head (its ``predict_proba``), or a constant."""
+    if is_constant(head):
+        return np.full(X.shape[0], head)
+    classes = list(head.classes_)
+    return np.asarray(head.predict_proba(X))[:, classes.index(1)]
+
+
+@dataclass(frozen=True)
+class HeadStack:
+    """Per-domain heads sorted by kind: the linear heads' weights stacked into one (features ×
+    heads) matrix, so the features are read once rather than once per domain."""
+
+    linear: list[int]  # domains with a linear head
+    W: np.ndarray  # (features, len(linear)), C-contiguous
+    b: np.ndarray  # (len(linear),)
+    other: list[int]  # domains with a non-linear head (scored by predict_proba on the matrices)
+
+
+def stack_heads(heads: list) -> HeadStack:
+    linear = [j for j, h in enumerate(heads) if is_linear(h)]
+    W = np.column_stack([heads[j].coef_.ravel() for j in linear]) if linear else np.zeros((0, 0))
+    b = np.array([float(np.ravel(heads[j].intercept_)[0]) for j in linear])
+    other = [j for j, h in enumerate(heads) if not is_constant(h) and not is_linear(h)]
+    return HeadStack(linear, np.ascontiguousarray(W), b, other)
+
+
+class PooledPrediction:
+    """Calibrated, sentence-pooled probabilities of one-vs-rest heads.
+
+    Needs ``estimators_`` (per domain: a fitted binary classifier, or a constant probability for
+    a domain that was constant in the training labels), ``stack_`` (``stack_heads`` of them),
+    ``features_`` (``nlp.features.units.UnitFeatures``), ``classes_``, ``thresholds_``,
+    ``calibration_`` (per domain Platt slope and intercept, or None) and ``sentence_pooling``.
+    Prediction changes none of them.
     """
 
-    def _stack(self, heads: list) -> tuple[list[int], np.ndarray, np.ndarray]:
-        """Live heads (those with coefficients), their stacked (features × heads) weights, biases.
+    def _stack(self, heads: list) -> HeadStack:
+        return self.stack_ if heads is self.estimators_ else stack_heads(heads)
 
-        Cached per list of heads, so the coefficients are stacked once per model.
-        """
-        cache = getattr(self, "_stacked", None)
-        if cache is None or cache[0] is not heads:
-            live = [j for j, h in enumerate(heads) if hasattr(h, "coef_")]
-            W = np.column_stack([heads[j].coef_.ravel() for j in live]) if live else np.zeros((0, 0))
-            b = np.array([float(heads[j].intercept_[0]) for j in live])
-            cache = self._stacked = (heads, live, np.ascontiguousarray(W), b)
-        return cache[1:]
-
-    def _from_decision(self, heads: list, z: np.ndarray) -> np.ndarray:
-        """Probabilities from the live heads' decision values ``z`` (constant heads filled in)."""
-        live, _, b = self._stack(heads)
+    def _from_decision(self, heads: list, z: np.ndarray, stack: HeadStack, X=None) -> np.ndarray:
+        """Probabilities from the linear heads' decision values ``z``, constants filled in and
+        the other heads scored on the feature matrix ``X``."""
         out = np.empty((z.shape[0], len(heads)), dtype=np.float64)
         for j, h in enumerate(heads):
-            if j not in live:
+            if is_constant(h):
                 out[:, j] = h
-        if live:
-            out[:, live] = sigmoid(z + b)
+        if stack.linear:
+            out[:, stack.linear] = sigmoid(z + stack.b)
+        for j in stack.other:
+            out[:, j] = head_proba(heads[j], X)
         return out
 
     def _proba(self, heads: list, Xf) -> np.ndarray:
-        """Probabilities of every head, from one sparse × dense product.
+        """Probabilities of every head on the feature matrix ``Xf``.
 
-        Equal to each ``LogisticRegression.predict_proba(Xf)[:, 1]`` (the sigmoid of the
-        decision function), but the coefficients are stacked once into a (features × domains)
-        matrix, so the features are read once rather than once per domain.
+        For a linear head equal to ``LogisticRegression.predict_proba(Xf)[:, 1]`` (the sigmoid of
+        the decision function), from one sparse × dense product of all linear heads at once.
         """
-        live, W, _ = self._stack(heads)
-        if not live:  # every domain constant in the training data
-            return self._from_decision(heads, np.zeros((Xf.shape[0], 0)))
-        return self._from_decision(heads, np.asarray(Xf @ W, dtype=np.float64))
+        stack = self._stack(heads)
+        z = np.asarray(Xf @ stack.W, dtype=np.float64) if stack.linear else np.zeros((Xf.shape[0], 0))
+        return self._from_decision(heads, z, stack, Xf)
 
     def _proba_texts(self, texts: list[str]) -> np.ndarray:
         """Pooled, uncalibrated probabilities of texts: the prediction path.
 
-        The same numbers as ``_pooled(estimators_, *_features(texts))`` up to float rounding,
-        but the features' products with the heads are computed without building the feature
-        matrices (``UnitFeatures.decision_with_sentences``).
+        With linear (and constant) heads only, the same numbers as ``_pooled(estimators_,
+        *_features(texts))`` up to float rounding, but the features' products with the heads are
+        computed without building the feature matrices (``UnitFeatures.decision_with_sentences``).
+        Any other head needs the matrices, and then every head is scored on them.
         """
         heads = self.estimators_
-        live, W, _ = self._stack(heads)
-        if not live:  # every domain constant in the training data: no features needed
-            return self._from_decision(heads, np.zeros((len(texts), 0)))
-        zu, zs, owner = self.features_.decision_with_sentences(texts, W, sentences=self.sentence_pooling)
-        p = self._from_decision(heads, zu)
+        stack = self._stack(heads)
+        if stack.other:
+            xu, xs, owner = self.features_.transform_with_sentences(texts, sentences=self.sentence_pooling)
+            p = self._proba(heads, xu)
+            if xs is not None and xs.shape[0]:
+                np.maximum.at(p, owner, self._proba(heads, xs))
+            return p
+        if not stack.linear:  # every domain constant in the training data: no features needed
+            return self._from_decision(heads, np.zeros((len(texts), 0)), stack)
+        zu, zs, owner = self.features_.decision_with_sentences(texts, stack.W, sentences=self.sentence_pooling)
+        p = self._from_decision(heads, zu, stack)
         if zs is not None and len(zs):
-            np.maximum.at(p, owner, self._from_decision(heads, zs))
+            np.maximum.at(p, owner, self._from_decision(heads, zs, stack))
         return p
 
     def _calibrate(self, p: np.ndarray) -> np.ndarray:
@@ -147,8 +185,4 @@ class TaggerPredictor(PooledPrediction):
         self.sentence_pooling = sentence_pooling
         self.taxonomy_version_ = taxonomy_version
         self.card_ = card
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_stacked", None)  # rebuilt on first use
-        return state
+        self.stack_ = stack_heads(heads)

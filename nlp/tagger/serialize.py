@@ -27,6 +27,7 @@ import numpy as np
 from nlp.errors import ModelError
 from nlp.resources import default_model_dir
 from nlp.tables import atomic_path, write_text_atomic
+from nlp.tagger.prediction import is_constant, is_linear, stack_heads
 from nlp.taxonomy import load_taxonomy
 
 DEFAULT_MODEL_DIR = default_model_dir()
@@ -48,33 +49,79 @@ def library_versions() -> dict[str, str]:
 
 
 def _params_json(model) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.get_params().items()}
+    """The estimator's parameters as JSON; a ``head`` object as its class and parameters."""
+    params = model.get_params(deep=False)
+    out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items() if k != "head"}
+    if params.get("head") is not None:
+        head = params["head"]
+        out["head"] = {"class": f"{type(head).__module__}.{type(head).__qualname__}",
+                       "params": json.loads(json.dumps(head.get_params(deep=False), default=repr))}
+    return dict(sorted(out.items()))
+
+
+def _head_from_json(spec: dict | None):
+    """The unfitted head a ``head`` parameter describes (scikit-learn classes only: a model file
+    never names code to import)."""
+    if spec is None:
+        return None
+    module, _, name = str(spec.get("class", "")).rpartition(".")
+    if module.split(".")[0] != "sklearn":
+        raise ModelError(f"head class {spec.get('class')!r} is not a scikit-learn class; cannot rebuild it")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)(**spec.get("params", {}))
+
+
+def head_to_arrays(code: str, head) -> tuple[dict, dict[str, np.ndarray]]:
+    """A fitted head as its config entry and arrays: a constant, a linear head's weights, or any
+    other classifier serialized with skops (a safe format: loading runs no code)."""
+    if is_constant(head):
+        return {"code": code, "kind": "constant", "value": float(head)}, {}
+    if is_linear(head):
+        return {"code": code, "kind": "logistic"}, {f"coef__{code}": head.coef_.astype(np.float32),
+                                                    f"intercept__{code}": head.intercept_.astype(np.float64)}
+    try:
+        import skops.io as sio
+    except ImportError:
+        raise ModelError("saving a non-linear head needs skops (pip install skops)") from None
+    return ({"code": code, "kind": "skops", "class": f"{type(head).__module__}.{type(head).__qualname__}"},
+            {f"head__{code}": np.frombuffer(sio.dumps(head), dtype=np.uint8)})
+
+
+def head_from_arrays(entry: dict, arrays, make) -> object:
+    """Per ``head_to_arrays`` entry: ``make(coef, intercept)`` for a linear head, the constant, or
+    the skops-loaded classifier (only scikit-learn and NumPy types are trusted)."""
+    if entry["kind"] == "constant":
+        return entry["value"]
+    if entry["kind"] == "logistic":
+        return make(arrays[f"coef__{entry['code']}"].astype(np.float64), arrays[f"intercept__{entry['code']}"])
+    if entry["kind"] != "skops":
+        raise ModelError(f"unknown head kind {entry['kind']!r}")
+    try:
+        import skops.io as sio
+    except ImportError:
+        raise ModelError("this model's heads need skops to load (pip install skops)") from None
+    data = arrays[f"head__{entry['code']}"].tobytes()
+    untrusted = sio.get_untrusted_types(data=data)
+    unsafe = [t for t in untrusted if t.split(".")[0] not in ("sklearn", "numpy", "scipy")]
+    if unsafe:
+        raise ModelError(f"head of {entry['code']} holds types outside scikit-learn/NumPy: {', '.join(unsafe)}")
+    return sio.loads(data, trusted=untrusted)
 
 
 def save_model(model, out_dir: str | Path, card: dict) -> Path:
-    """Write a fitted ``DomainTagger`` (config, vocabularies, arrays) and its card to ``out_dir``."""
+    """Write a fitted ``DomainTagger`` (config, vocabularies, arrays) and its card to ``out_dir``.
+
+    Each part saves itself: the feature blocks (``UnitFeatures.to_arrays``) and the heads
+    (``head_to_arrays``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    vocabs, arrays = {}, {}
-    for name, vec in model.features_.parts_:
-        if hasattr(vec, "vectors_"):  # nlp.features.embeddings.MeanWordVectors
-            arrays[f"words__{name}"] = np.asarray(vec.words_, dtype=str)
-            arrays[f"vectors__{name}"] = vec.vectors_.astype(np.float16)
-        elif hasattr(vec, "vocab_codes_"):  # character n-gram codes, or word n-gram hashes (uint64 as int64)
-            arrays[f"codes__{name}"] = vec.vocab_codes_.view(np.int64)
-            arrays[f"idf__{name}"] = vec.idf_.astype(np.float64)
-            if hasattr(vec, "terms_"):
-                vocabs[name] = [str(t) for t in vec.terms_]
-        elif hasattr(vec, "cue_domains_"):  # the cue lists the model was trained with
-            vocabs[f"cues__{name}"] = {"codes": vec.codes_, "cues": vec.cue_domains_}
+    arrays, vocabs = model.features_.to_arrays()
     heads = []
     for code, head in zip(model.classes_, model.estimators_, strict=True):
-        if hasattr(head, "coef_"):
-            arrays[f"coef__{code}"] = head.coef_.astype(np.float32)
-            arrays[f"intercept__{code}"] = head.intercept_.astype(np.float64)
-            heads.append({"code": code, "kind": "logistic"})
-        else:
-            heads.append({"code": code, "kind": "constant", "value": float(head)})
+        entry, head_arrays = head_to_arrays(str(code), head)
+        heads.append(entry)
+        arrays.update(head_arrays)
     config = {
         "format": FORMAT_VERSION,
         "estimator": "nlp.tagger.DomainTagger",
@@ -180,34 +227,12 @@ def _features(params: dict, vocabs: dict, arrays, terms: bool = True):
 
     feats = UnitFeatures(params["word_ngrams"], params["char_ngrams"], params["min_df"], params["cues"],
                          word_vectors=params["word_vectors"], convention_cues=params["convention_cues"])
-    parts = feats.unfitted_parts()
-    for name, part in parts:
-        if f"vectors__{name}" in arrays:
-            part.words_ = arrays[f"words__{name}"]
-            part.vectors_ = arrays[f"vectors__{name}"].astype(np.float32)
-        elif f"codes__{name}" in arrays:
-            codes = arrays[f"codes__{name}"]
-            part.vocab_codes_ = codes.view(np.uint64) if name in vocabs else codes
-            part.idf_ = arrays[f"idf__{name}"]
-            if name in vocabs and terms:
-                part.terms_ = np.array(vocabs[name], dtype=object)
-        elif f"cues__{name}" in vocabs:
-            part.set_cues(vocabs[f"cues__{name}"]["codes"], vocabs[f"cues__{name}"]["cues"])
-        else:
-            part.fit([])
-    feats.parts_ = parts
-    return feats
+    return feats.from_arrays(arrays, vocabs, terms)
 
 
 def _heads(config: dict, arrays, make) -> list:
-    """Per domain: ``make(coef, intercept)`` for a linear head, the constant for a constant one."""
-    heads = []
-    for h in config["heads"]:
-        if h["kind"] == "constant":
-            heads.append(h["value"])
-        else:
-            heads.append(make(arrays[f"coef__{h['code']}"].astype(np.float64), arrays[f"intercept__{h['code']}"]))
-    return heads
+    """Per domain: the head ``head_from_arrays`` restores."""
+    return [head_from_arrays(h, arrays, make) for h in config["heads"]]
 
 
 def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
@@ -217,7 +242,7 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     from nlp.tagger.estimator import DomainTagger
 
     card, config, vocabs, arrays, params = _read_model(model_dir, taxonomy_path)
-    model = DomainTagger(**params)
+    model = DomainTagger(**{**params, "head": _head_from_json(params.get("head"))})
     model.classes_ = np.array(config["domains"])
     model.taxonomy_version_ = config["taxonomy_version"]
     model.thresholds_ = np.array(config["thresholds"])
@@ -232,6 +257,7 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
         return lr
 
     model.estimators_ = _heads(config, arrays, logistic)
+    model.stack_ = stack_heads(model.estimators_)
     model.card_ = card
     return model
 

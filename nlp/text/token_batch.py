@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlp.spans import code_points
-from nlp.text._kernels import token_pass
+from nlp.text._kernels import pair_hashes, token_pass
 from nlp.text.tokenize import Tokenizer
+
+__all__ = ["SENTENCE_END", "TokenBatch", "code_points", "pair_hashes", "segment_batch", "string_hashes"]
 
 SENTENCE_END = "。；！？"
 MIN_SENTENCE_CHARS = 8
