@@ -182,7 +182,7 @@ def test_label_file_errors(tmp_path):
 def test_train_tag_evaluate_commands(tmp_path):
     labels = tmp_path / "mine.jsonl"
     rows = [json.loads(line) for line in SEED_LABELS.read_text("utf-8").splitlines()]
-    labels.write_text("".join(json.dumps({"text": r["text"], "labels": r["labels"], "group": r["source"]},
+    labels.write_text("".join(json.dumps({"text": r["text"], "labels": r["labels"], "group": r["file"]},
                                          ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     model_dir = tmp_path / "model"
     run = [sys.executable, "-m", "nlp.cli"]
@@ -262,7 +262,7 @@ def test_sentence_instances_add_negative_sentences_and_one_witness(seed_labels, 
     monkeypatch.setattr(DomainTagger, "_fit_head", lambda self, X_, y_, sample_weight=None: (
         calls.append((X_.shape[0], np.asarray(y_).copy())), real(self, X_, y_, sample_weight))[1])
     model.fit(X, y, groups=g)
-    _, owner, n = model._features(X)[1]
+    _, owner, n, _ = model._features(X)[1]
     Y = to_matrix(y, load_taxonomy().codes)
     j = list(model.classes_).index("legal_aid")
     refits = [c for c in calls if c[0] > n]

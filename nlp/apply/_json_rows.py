@@ -29,16 +29,17 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[bytes]:
     """
     import orjson
 
-    from nlp.apply.tagging import score_distinct
+    from nlp.apply.tagging import needs_context, score_distinct, unit_key
 
-    index, labels, proba = score_distinct(model, (r["text"] for rows in row_lists for r in rows))
+    with_context = needs_context(model)
+    index, labels, proba = score_distinct(model, (r for rows in row_lists for r in rows))
     # each distinct text's labels and scores are serialized once; a row is its unit columns
     # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
     tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
              for lab, sc in zip(labels, scores_json([str(c) for c in model.classes_], proba), strict=True)]
     out = []
     for rows in row_lists:
-        lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[r["text"] or ""]] for r in rows]
+        lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[unit_key(r, with_context)]] for r in rows]
         out.append(b"\n".join(lines) + b"\n" if lines else b"")
     return out
 

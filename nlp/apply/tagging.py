@@ -15,40 +15,73 @@ import numpy as np
 import pandas as pd
 
 from nlp.errors import ReadError
+from nlp.features.context import genre_of
+from nlp.features.units import CONTEXT_COLUMNS
 
 
-def score_distinct(model, texts: Iterable[str]) -> tuple[dict[str, int], list[list[str]], np.ndarray]:
-    """Score each distinct text once: ``(text → index, labels per index, probabilities per index)``.
+def needs_context(model) -> bool:
+    """Whether the model reads a unit's context (headings, role, genre), not only its text."""
+    return bool(getattr(model.features_, "context", False) or getattr(model, "pool_genres", None) is not None
+                or getattr(model, "genre_thresholds_", None))
 
-    A paragraph without enumeration is also its own single item, so about half of a report's
-    units repeat a text. Probabilities are rounded to 4 decimals (columns: ``model.classes_``).
+
+def unit_key(unit: str | dict, with_context: bool) -> str | tuple:
+    """What a unit's scores depend on: its text, and its context when the model reads it."""
+    if isinstance(unit, str):
+        return unit
+    text = unit.get("text") or ""
+    if not with_context:
+        return text
+    return (text, unit.get("section") or "", unit.get("role") or "", bool(unit.get("is_heading")),
+            unit.get("genre") or genre_of(unit.get("doc_type")))
+
+
+def score_distinct(model, units: Iterable[str | dict]) -> tuple[dict, list[list[str]], np.ndarray]:
+    """Score each distinct unit once: ``(unit key → index, labels per index, probabilities per index)``.
+
+    Units are texts or unit rows (dicts with ``text`` and the context columns); keys are
+    ``unit_key``'s. A paragraph without enumeration is also its own single item, so about half
+    of a report's units repeat one. Probabilities are rounded to 4 decimals (columns:
+    ``model.classes_``).
     """
-    index: dict[str, int] = {}
-    for t in texts:
-        index.setdefault(t or "", len(index))
+    with_context = needs_context(model)
+    index: dict = {}
+    distinct: list = []
+    for u in units:
+        key = unit_key(u, with_context)
+        if key not in index:
+            index[key] = len(index)
+            distinct.append(u if with_context and not isinstance(u, str) else (key if isinstance(key, str) else
+                                                                                 key[0]))
     if not index:
         return index, [], np.zeros((0, len(model.classes_)))
-    labels, proba = model.predict_labels(list(index))
+    labels, proba = model.predict_labels(distinct)
     return index, labels, np.round(proba, 4)
 
 
-def score_texts(model, texts: Iterable[str]) -> tuple[dict[str, int], list[list[str]], list[dict[str, float]]]:
-    """``score_distinct`` with each text's scores as a dict, code → probability."""
-    index, labels, proba = score_distinct(model, texts)
+def score_texts(model, units: Iterable[str | dict]) -> tuple[dict, list[list[str]], list[dict[str, float]]]:
+    """``score_distinct`` with each unit's scores as a dict, code → probability."""
+    index, labels, proba = score_distinct(model, units)
     codes = [str(c) for c in model.classes_]
     return index, labels, [dict(zip(codes, row, strict=True)) for row in proba.tolist()]
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
+    """``units`` with ``labels`` and ``scores`` added (every input column kept). Context columns
+    (``section``, ``role``, ``is_heading``, ``doc_type`` or ``genre``) are read when present."""
     out = units.copy()
     if out.empty:
         out["labels"] = pd.Series(dtype=object)
         out["scores"] = pd.Series(dtype=object)
         return out
-    texts = out["text"].fillna("").tolist()
-    index, labels, scores = score_texts(model, texts)
-    out["labels"] = [list(labels[index[t]]) for t in texts]
-    out["scores"] = [dict(scores[index[t]]) for t in texts]
+    with_context = needs_context(model)
+    cols = [c for c in ("text", *CONTEXT_COLUMNS, "doc_type") if c in out.columns]
+    rows = (out[cols].astype(object).where(out[cols].notna(), None).to_dict("records") if with_context
+            else out["text"].fillna("").tolist())
+    index, labels, scores = score_texts(model, rows)
+    keys = [unit_key(r, with_context) for r in rows]
+    out["labels"] = [list(labels[index[k]]) for k in keys]
+    out["scores"] = [dict(scores[index[k]]) for k in keys]
     return out
 
 

@@ -16,27 +16,54 @@ import numpy as np
 from scipy import sparse
 
 from nlp.features.char_ngrams import CharNgramTfidf
+from nlp.features.context import Context, ContextFeatures, genre_of
 from nlp.features.cues import CueCounter
 from nlp.features.word_ngrams import WordNgramTfidf
 from nlp.params import Transformer
 from nlp.text.token_batch import TokenBatch, segment_batch
 
-TOKEN_PARTS = ("word", "w2v", "cues")  # blocks that read a TokenBatch; the others read texts
+TOKEN_PARTS = ("word", "w2v", "cues")  # blocks that read a TokenBatch (units and sentences)
+LEAD_PARTS = ("lead",)  # a word n-gram block over each unit's first sentence (unit level)
+CONTEXT_PARTS = ("ctx",)  # the unit's place in its document (``nlp.features.context``; unit level)
+CONTEXT_COLUMNS = ("section", "role", "is_heading", "genre")
+
+
+def as_units(X) -> tuple[list[str], Context]:
+    """Texts and their contexts from what a tagger is given: plain texts (context unknown), a
+    DataFrame with a ``text`` column and any of ``CONTEXT_COLUMNS``, or a list of such dicts."""
+    if hasattr(X, "columns"):  # a DataFrame
+        texts = [t if isinstance(t, str) else "" for t in X["text"].tolist()]
+        columns = {c: X[c] for c in CONTEXT_COLUMNS if c in X.columns}
+        if "genre" not in columns and "doc_type" in X.columns:
+            columns["genre"] = [genre_of(v) for v in X["doc_type"].tolist()]
+        return texts, Context.from_columns(columns, len(texts))
+    rows = list(X)
+    if rows and isinstance(rows[0], dict):
+        texts = [str(r.get("text") or "") for r in rows]
+        columns = {c: [r.get(c) for r in rows] for c in CONTEXT_COLUMNS}
+        columns["genre"] = [r.get("genre") or genre_of(r.get("doc_type")) for r in rows]
+        return texts, Context.from_columns(columns, len(rows))
+    return [t if isinstance(t, str) else "" for t in rows], Context.empty(len(rows))
 
 
 class UnitFeatures(Transformer):
-    """texts → [word n-gram TF-IDF | char n-gram TF-IDF | cue counts | mean word vector].
+    """units → [word n-gram TF-IDF | char n-gram TF-IDF | cue counts | mean word vector |
+    lead-clause n-grams | context].
 
     Parameters: ``word_ngrams``; ``char_ngrams`` (None: no character block); ``min_df`` and
-    ``max_features`` for both TF-IDF blocks; ``cues`` and ``convention_cues`` (see
+    ``max_features`` for the TF-IDF blocks; ``cues`` and ``convention_cues`` (see
     ``CueCounter``); ``word_vectors`` (path of an ``.npz`` from ``nlp.features.embeddings``, None: no
-    vector block). Learned: ``parts_``, a list of
-    ``(name, fitted transformer)`` in column order.
+    vector block); ``lead``: word n-grams of the unit's first sentence in columns of their own
+    (what a report's paragraph is about is said first: "一是落实第一责任人责任。…");
+    ``context``: the heading path, section role, heading flag and genre
+    (``nlp.features.context``). A unit's sentences share its lead and context columns. Learned:
+    ``parts_``, a list of ``(name, fitted transformer)`` in column order. Input: see ``as_units``.
     """
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
-                 word_vectors: str | None = None, convention_cues: bool = False) -> None:
+                 word_vectors: str | None = None, convention_cues: bool = False, lead: bool = False,
+                 context: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -44,6 +71,8 @@ class UnitFeatures(Transformer):
         self.max_features = max_features
         self.word_vectors = word_vectors
         self.convention_cues = convention_cues
+        self.lead = lead
+        self.context = context
 
     def unfitted_parts(self) -> list[tuple[str, object]]:
         parts: list[tuple[str, object]] = [
@@ -57,6 +86,11 @@ class UnitFeatures(Transformer):
             from nlp.features.embeddings import MeanWordVectors
 
             parts.append(("w2v", MeanWordVectors(self.word_vectors)))
+        if self.lead:
+            parts.append(("lead", WordNgramTfidf(ngram_range=self.word_ngrams, min_df=self.min_df,
+                                                 max_features=self.max_features)))
+        if self.context:
+            parts.append(("ctx", ContextFeatures(min_df=self.min_df)))
         return parts
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
@@ -74,11 +108,20 @@ class UnitFeatures(Transformer):
         self.parts_ = [(name, part.from_arrays(name, arrays, vocabs, terms)) for name, part in self.unfitted_parts()]
         return self
 
+    @staticmethod
+    def _input(name: str, batch: TokenBatch, texts: list[str], ctx: Context):
+        if name in TOKEN_PARTS:
+            return batch
+        if name in LEAD_PARTS:
+            return batch.first_sentences()
+        if name in CONTEXT_PARTS:
+            return ctx
+        return texts
+
     def fit(self, X, y=None):
-        texts = list(X)
+        texts, ctx = as_units(X)
         batch = segment_batch(texts)
-        self.parts_ = [(name, part.fit(batch if name in TOKEN_PARTS else texts))
-                       for name, part in self.unfitted_parts()]
+        self.parts_ = [(name, part.fit(self._input(name, batch, texts, ctx))) for name, part in self.unfitted_parts()]
         return self
 
     def transform(self, X):
@@ -87,24 +130,30 @@ class UnitFeatures(Transformer):
     def transform_with_sentences(self, X, sentences: bool = True
                                  ) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None, np.ndarray]:
         """Unit rows, sentence rows (units of 2+ sentences of 8+ characters) and each sentence's unit."""
-        texts = list(X)
+        texts, ctx = as_units(X)
         batch: TokenBatch = segment_batch(texts)
-        text_parts = sentences and any(name not in TOKEN_PARTS for name, _ in self.parts_)
+        text_parts = sentences and any(name not in (*TOKEN_PARTS, *LEAD_PARTS, *CONTEXT_PARTS)
+                                       for name, _ in self.parts_)
         sent_texts = batch.sentence_texts if text_parts else []
-        n = len(texts)
+        n, owner = len(texts), batch.sentence_owner
         units, sents = [], []
         for name, part in self.parts_:
             if name in TOKEN_PARTS:
                 units.append(part.transform(batch))
                 if sentences:
                     sents.append(part.transform(batch, level="sentence"))
+            elif name in LEAD_PARTS or name in CONTEXT_PARTS:
+                rows = sparse.csr_matrix(part.transform(self._input(name, batch, texts, ctx)))
+                units.append(rows)
+                if sentences:
+                    sents.append(rows[owner])
             else:
                 both = part.transform(texts + sent_texts).tocsr()
                 units.append(both[:n])
                 sents.append(both[n:])
         xu = sparse.hstack(units, format="csr", dtype=np.float32)
         xs = sparse.hstack(sents, format="csr", dtype=np.float32) if sentences else None
-        return xu, xs, batch.sentence_owner
+        return xu, xs, owner
 
     def decision_with_sentences(self, X, W: np.ndarray, sentences: bool = True
                                 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -119,18 +168,25 @@ class UnitFeatures(Transformer):
         widths = [part._n_features_out for _, part in self.parts_]
         if sum(widths) != W.shape[0]:
             raise ValueError(f"weights have {W.shape[0]} rows but the features have {sum(widths)} columns")
-        texts = list(X)
+        texts, ctx = as_units(X)
         batch: TokenBatch = segment_batch(texts)
-        n, n_sent = len(texts), len(batch.sentence_owner)
+        n, owner = len(texts), batch.sentence_owner
         zu = np.zeros((n, W.shape[1]))
-        zs = np.zeros((n_sent, W.shape[1])) if sentences else None
-        text_parts = sentences and any(name not in TOKEN_PARTS for name, _ in self.parts_)
+        zs = np.zeros((len(owner), W.shape[1])) if sentences else None
+        text_parts = sentences and any(name not in (*TOKEN_PARTS, *LEAD_PARTS, *CONTEXT_PARTS)
+                                       for name, _ in self.parts_)
         sent_texts = batch.sentence_texts if text_parts else []
         offset = 0
         for (name, part), width in zip(self.parts_, widths, strict=True):
             Wb = np.ascontiguousarray(W[offset : offset + width])
             offset += width
-            if hasattr(part, "decision"):
+            if name in LEAD_PARTS or name in CONTEXT_PARTS:  # unit level; a unit's sentences share it
+                z = (part.decision(batch.first_sentences(), Wb) if name in LEAD_PARTS
+                     else part.transform(ctx) @ Wb)
+                zu += z
+                if sentences:
+                    zs += z[owner]
+            elif hasattr(part, "decision"):
                 zu += part.decision(batch, Wb)
                 if sentences:
                     zs += part.decision(batch, Wb, level="sentence")
@@ -143,7 +199,7 @@ class UnitFeatures(Transformer):
                 zu += both[:n]
                 if sentences:
                     zs += both[n:]
-        return zu, zs, batch.sentence_owner
+        return zu, zs, owner
 
     def get_feature_names_out(self, input_features=None):
         return np.concatenate([[f"{name}__{t}" for t in part.get_feature_names_out()] for name, part in self.parts_])

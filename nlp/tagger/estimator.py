@@ -23,11 +23,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
-from nlp.features.units import UnitFeatures
-from nlp.tagger.prediction import PooledPrediction, head_proba, is_constant, is_linear, stack_heads
+from nlp.features.units import UnitFeatures, as_units
+from nlp.tagger.prediction import (
+    IN_GENRE,
+    PooledPrediction,
+    head_proba,
+    is_constant,
+    is_linear,
+    materialize,
+    sigmoid_calibrate,
+    stack_heads,
+)
 from nlp.taxonomy import load_taxonomy
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+MIN_GENRE_UNITS = 100  # a genre's own calibration and thresholds need this many training units
 
 
 def to_matrix(y, codes: list[str]) -> np.ndarray:
@@ -107,8 +117,21 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
             coefficients, so prediction (and its cost) is unchanged. None: off. Measured on
             4,625 labels (5-fold CV by document): macro-F1 core four 0.966 -> 0.968, all ten
             0.934 -> 0.943 (nb_alpha 0.5; 1.0 gave 0.968 / 0.941).
+        lead, context: document-aware features (``UnitFeatures``): the unit's first sentence in
+            columns of its own, and its heading path, section role, heading flag and genre.
+        pool_genres: the genres whose units take sentence pooling (None: all). The work-report
+            labels follow "one clause is enough"; in a 法治政府建设 report every paragraph mentions
+            执法 or 普法 somewhere, and a unit is labeled with what it is about, so its passing
+            mentions must not become labels through a sentence's score. Units of other genres
+            are scored as wholes, and their sentences are not multi-instance examples.
+        genre_weight: sample weight of the in-genre (``fazhi_report``) units in training.
+        genre_thresholds: calibrate and choose thresholds per genre (out of fold), for each genre
+            with at least 100 training units; other units use the overall ones.
         random_state: seeds fold shuffling and the solver.
         taxonomy_path: a taxonomy YAML (None → the packaged one).
+
+    ``X`` is a list of texts (context unknown) or a table of units with a ``text`` column and any of
+    ``section``, ``role``, ``is_heading``, ``genre`` (``nlp.features.units.as_units``).
     """
 
     def __init__(self, head=None, C: float = 8.0, word_ngrams: tuple[int, int] = (1, 2),
@@ -116,7 +139,9 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                  threshold_folds: int = 10, random_state: int = 0, taxonomy_path: str | None = None,
                  sentence_pooling: bool = True, word_vectors: str | None = None,
                  convention_cues: bool = True, sentence_instances: bool = True,
-                 sentence_weight: float = 1.0, nb_alpha: float | None = 0.5) -> None:
+                 sentence_weight: float = 1.0, nb_alpha: float | None = 0.5, lead: bool = False,
+                 context: bool = False, pool_genres: tuple[str, ...] | None = None, genre_weight: float = 1.0,
+                 genre_thresholds: bool = False) -> None:
         self.head = head
         self.C = C
         self.word_ngrams = word_ngrams
@@ -132,6 +157,11 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         self.sentence_instances = sentence_instances
         self.sentence_weight = sentence_weight
         self.nb_alpha = nb_alpha
+        self.lead = lead
+        self.context = context
+        self.pool_genres = pool_genres
+        self.genre_weight = genre_weight
+        self.genre_thresholds = genre_thresholds
 
     def _base(self):
         if self.head is not None:
@@ -139,17 +169,19 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000,
                                   random_state=self.random_state)
 
-    def _fit_heads(self, Xf, Y: np.ndarray, sent=None, rows: np.ndarray | None = None) -> list:
-        """One head per domain on units ``Xf`` (rows ``rows`` of the set ``sent`` describes)."""
+    def _fit_heads(self, Xf, Y: np.ndarray, sent=None, rows: np.ndarray | None = None,
+                   weight: np.ndarray | None = None) -> list:
+        """One head per domain on units ``Xf`` (rows ``rows`` of the set ``sent`` describes),
+        weighted ``weight`` (None: equally)."""
         heads = []
         for j in range(Y.shape[1]):
             if Y[:, j].min() == Y[:, j].max():  # a domain absent (or everywhere) in this data
                 heads.append(float(Y[0, j]) if len(Y) else 0.0)
             else:
-                heads.append(self._fit_head(Xf, Y[:, j]))
+                heads.append(self._fit_head(Xf, Y[:, j], weight))
         if self.sentence_instances and sent is not None and sent[0] is not None:
             Xs, own = self._sentences_of(sent, np.arange(Xf.shape[0]) if rows is None else rows)
-            heads = [h if is_constant(h) else self._refit_with_sentences(h, Xf, Y[:, j], Xs, own)
+            heads = [h if is_constant(h) else self._refit_with_sentences(h, Xf, Y[:, j], Xs, own, weight)
                      for j, h in enumerate(heads)]
         return heads
 
@@ -180,15 +212,15 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
 
     @staticmethod
     def _sentences_of(sent, rows: np.ndarray):
-        """Sentence rows of units ``rows`` and each one's unit as a position in ``rows``."""
-        feats, owner, n = sent
+        """Sentence rows of units ``rows`` (those that pool) and each one's unit as a position in ``rows``."""
+        feats, owner, n, pools = sent
         pos = np.full(n, -1)
         pos[rows] = np.arange(len(rows))
-        local = pos[owner]
+        local = np.where(pools[owner], pos[owner], -1)
         keep = np.flatnonzero(local >= 0)
         return feats[keep], local[keep]
 
-    def _refit_with_sentences(self, head, Xu, y: np.ndarray, Xs, own: np.ndarray):
+    def _refit_with_sentences(self, head, Xu, y: np.ndarray, Xs, own: np.ndarray, unit_weight: np.ndarray | None):
         """The multi-instance refit of one domain's head (see ``sentence_instances``)."""
         ys = y[own]
         neg = np.flatnonzero(ys == 0)
@@ -199,13 +231,18 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         witness = order[np.r_[True, own[order][1:] != own[order][:-1]]] if len(order) else order
         X = sparse.vstack([Xu, Xs[neg], Xs[witness]], format="csr")
         target = np.concatenate([y, np.zeros(len(neg), dtype=y.dtype), np.ones(len(witness), dtype=y.dtype)])
-        weight = np.concatenate([np.ones(Xu.shape[0]), np.full(len(neg) + len(witness), self.sentence_weight)])
+        units = np.ones(Xu.shape[0]) if unit_weight is None else unit_weight
+        weight = np.concatenate([units, np.full(len(neg) + len(witness), self.sentence_weight)])
         return self._fit_head(X, target, weight)
 
-    def _features(self, X: list[str]):
-        """Unit features and, with sentence pooling, ``(sentence features, owner unit, n units)``."""
+    def _features(self, X, genres: list[str] | None = None):
+        """Unit features and, with sentence pooling, ``(sentence features, owner unit, n units,
+        whether each unit pools)``."""
+        if genres is None:
+            X = materialize(X)
+            genres = as_units(X)[1].genre
         xu, xs, owner = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
-        return xu, ((xs, owner, len(X)) if self.sentence_pooling else None)
+        return xu, ((xs, owner, xu.shape[0], self._pools(genres)) if self.sentence_pooling else None)
 
     def _pooled(self, heads: list, Xf, sent, rows: np.ndarray | None = None) -> np.ndarray:
         """Unit probabilities, max-pooled with sentence probabilities when enabled.
@@ -215,11 +252,11 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         p = self._proba(heads, Xf)
         if not self.sentence_pooling or sent is None or sent[0] is None:
             return p
-        feats, owner, n = sent
+        feats, owner, n, pools = sent
         pos = np.arange(n) if rows is None else np.full(n, -1)
         if rows is not None:
             pos[rows] = np.arange(len(rows))
-        local = pos[owner]
+        local = np.where(pools[owner], pos[owner], -1)
         mask = local >= 0
         local = local[mask]
         if mask.any():
@@ -228,20 +265,27 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         return p
 
     def fit(self, X, y, groups=None):
-        """Fit on texts ``X`` and label lists (or a multi-hot matrix) ``y``."""
+        """Fit on units ``X`` (texts, or a table with context; see the class docstring) and label
+        lists (or a multi-hot matrix) ``y``."""
         tax = load_taxonomy(self.taxonomy_path)
         self.classes_ = np.array(tax.codes)
         self.taxonomy_version_ = tax.version
-        X = list(X)
+        X = materialize(X)
+        texts, ctx = as_units(X)
         Y = to_matrix(y, tax.codes)
         self.features_ = UnitFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
-                                      word_vectors=self.word_vectors, convention_cues=self.convention_cues).fit(X)
-        Xf, sent = self._features(X)
-        self.estimators_ = self._fit_heads(Xf, Y, sent)
+                                      word_vectors=self.word_vectors, convention_cues=self.convention_cues,
+                                      lead=self.lead, context=self.context).fit(X)
+        Xf, sent = self._features(X, ctx.genre)
+        in_genre = np.array([g == IN_GENRE for g in ctx.genre], dtype=bool)
+        weight = np.where(in_genre, float(self.genre_weight), 1.0) if self.genre_weight != 1.0 else None
+        self.estimators_ = self._fit_heads(Xf, Y, sent, weight=weight)
         self.stack_ = stack_heads(self.estimators_)
         self.thresholds_ = np.full(len(self.classes_), 0.5)
         self.calibration_ = None
-        if self.threshold_folds and len(X) >= 2 * self.threshold_folds:
+        self.genre_calibration_ = {}
+        self.genre_thresholds_ = {}
+        if self.threshold_folds and len(texts) >= 2 * self.threshold_folds:
             oof = np.zeros(Y.shape, dtype=np.float64)
             if groups is not None and len(set(groups)) >= self.threshold_folds:
                 splits = GroupKFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(
@@ -249,11 +293,23 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
             else:
                 splits = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(Xf)
             for tr, te in splits:
-                oof[te] = self._pooled(self._fit_heads(Xf[tr], Y[tr], sent, tr), Xf[te], sent, te)
+                w = None if weight is None else weight[tr]
+                oof[te] = self._pooled(self._fit_heads(Xf[tr], Y[tr], sent, tr, w), Xf[te], sent, te)
             self.calibration_ = np.array([platt(oof[:, j], Y[:, j]) for j in range(Y.shape[1])])
-            cal = self._calibrate(oof)
+            cal = sigmoid_calibrate(oof, self.calibration_)
             self.thresholds_ = np.array([best_threshold(Y[:, j], cal[:, j]) for j in range(Y.shape[1])])
             self.oof_brier_ = {"raw": float(np.mean((oof - Y) ** 2)), "calibrated": float(np.mean((cal - Y) ** 2))}
+            if self.genre_thresholds:
+                genres = np.asarray(ctx.genre, dtype=object)
+                for g in sorted(set(ctx.genre) - {""}):
+                    rows = np.flatnonzero(genres == g)
+                    if len(rows) < MIN_GENRE_UNITS:
+                        continue
+                    calib = np.array([platt(oof[rows, j], Y[rows, j]) for j in range(Y.shape[1])])
+                    cal_g = sigmoid_calibrate(oof[rows], calib)
+                    self.genre_calibration_[g] = calib
+                    self.genre_thresholds_[g] = np.array([best_threshold(Y[rows, j], cal_g[:, j])
+                                                          for j in range(Y.shape[1])])
         return self
 
     def explain(self, text: str, top: int = 6, domains: list[str] | None = None) -> dict[str, list[tuple[str, float]]]:

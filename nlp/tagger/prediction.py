@@ -18,11 +18,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlp.features.units import as_units
+
+IN_GENRE = "fazhi_report"  # the users' genre (a unit's ``genre``; '' when unknown)
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function (``scipy.special.expit`` up to 1 ulp, without importing scipy.special)."""
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def materialize(X):
+    """Units that can be read more than once: a table as it is, any other iterable as a list."""
+    return X if hasattr(X, "columns") or isinstance(X, list) else list(X)
+
+
+def sigmoid_calibrate(p: np.ndarray, calibration: np.ndarray | None) -> np.ndarray:
+    """Platt scaling of probabilities ``p`` with per-domain (slope, intercept) rows."""
+    if calibration is None:
+        return p
+    z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    return sigmoid(z * calibration[:, 0] + calibration[:, 1])
 
 
 @dataclass
@@ -107,44 +124,74 @@ class PooledPrediction:
         z = np.asarray(Xf @ stack.W, dtype=np.float64) if stack.linear else np.zeros((Xf.shape[0], 0))
         return self._from_decision(heads, z, stack, Xf)
 
-    def _proba_texts(self, texts: list[str]) -> np.ndarray:
-        """Pooled, uncalibrated probabilities of texts: the prediction path.
+    def _pools(self, genres: list[str]) -> np.ndarray:
+        """Per unit: does it take sentence pooling (its genre is in ``pool_genres``, or that is None)?"""
+        allowed = getattr(self, "pool_genres", None)
+        if allowed is None:
+            return np.ones(len(genres), dtype=bool)
+        allowed = set(allowed)
+        return np.fromiter((g in allowed for g in genres), dtype=bool, count=len(genres))
+
+    def _proba_texts(self, X) -> np.ndarray:
+        """Pooled, uncalibrated probabilities of units ``X``: the prediction path.
 
         With linear (and constant) heads only, the same numbers as ``_pooled(estimators_,
-        *_features(texts))`` up to float rounding, but the features' products with the heads are
+        *_features(X))`` up to float rounding, but the features' products with the heads are
         computed without building the feature matrices (``UnitFeatures.decision_with_sentences``).
         Any other head needs the matrices, and then every head is scored on them.
         """
         heads = self.estimators_
         stack = self._stack(heads)
+        _, ctx = as_units(X)
+        pools = self._pools(ctx.genre)
         if stack.other:
-            xu, xs, owner = self.features_.transform_with_sentences(texts, sentences=self.sentence_pooling)
+            xu, xs, owner = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
             p = self._proba(heads, xu)
             if xs is not None and xs.shape[0]:
-                np.maximum.at(p, owner, self._proba(heads, xs))
+                keep = pools[owner]
+                np.maximum.at(p, owner[keep], self._proba(heads, xs[np.flatnonzero(keep)]))
             return p
         if not stack.linear:  # every domain constant in the training data: no features needed
-            return self._from_decision(heads, np.zeros((len(texts), 0)), stack)
-        zu, zs, owner = self.features_.decision_with_sentences(texts, stack.W, sentences=self.sentence_pooling)
+            return self._from_decision(heads, np.zeros((len(ctx), 0)), stack)
+        zu, zs, owner = self.features_.decision_with_sentences(X, stack.W, sentences=self.sentence_pooling)
         p = self._from_decision(heads, zu, stack)
         if zs is not None and len(zs):
-            np.maximum.at(p, owner, self._from_decision(heads, zs, stack))
+            keep = pools[owner]
+            if keep.all():
+                np.maximum.at(p, owner, self._from_decision(heads, zs, stack))
+            elif keep.any():
+                np.maximum.at(p, owner[keep], self._from_decision(heads, zs[keep], stack))
         return p
 
-    def _calibrate(self, p: np.ndarray) -> np.ndarray:
-        cal = getattr(self, "calibration_", None)
-        if cal is None:
-            return p
-        z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
-        return sigmoid(z * cal[:, 0] + cal[:, 1])
+    def _calibrate(self, p: np.ndarray, genres: list[str] | None = None) -> np.ndarray:
+        """Platt scaling, per genre where the model has a genre's own calibration."""
+        out = sigmoid_calibrate(p, getattr(self, "calibration_", None))
+        for g, calib in (getattr(self, "genre_calibration_", None) or {}).items():
+            rows = [i for i, x in enumerate(genres or ()) if x == g]
+            if rows:
+                out[rows] = sigmoid_calibrate(p[rows], calib)
+        return out
+
+    def _thresholds(self, genres: list[str]) -> np.ndarray:
+        """(units × domains) thresholds: the genre's own where the model has them."""
+        out = np.tile(self.thresholds_, (len(genres), 1))
+        for g, th in (getattr(self, "genre_thresholds_", None) or {}).items():
+            rows = [i for i, x in enumerate(genres) if x == g]
+            if rows:
+                out[rows] = th
+        return out
 
     def predict_proba(self, X) -> np.ndarray:
         """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
-        return self._calibrate(self._proba_texts(list(X)))
+        X = materialize(X)
+        _, ctx = as_units(X)
+        return self._calibrate(self._proba_texts(X), ctx.genre)
 
     def predict(self, X) -> np.ndarray:
-        """Multi-hot (n_units, n_domains) predictions with the per-domain thresholds."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(np.int8)
+        """Multi-hot (n_units, n_domains) predictions with the per-domain (and per-genre) thresholds."""
+        X = materialize(X)
+        _, ctx = as_units(X)
+        return (self._calibrate(self._proba_texts(X), ctx.genre) >= self._thresholds(ctx.genre)).astype(np.int8)
 
     def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
         """Label lists (of ``str``) and the probability matrix, for tables.
@@ -152,8 +199,13 @@ class PooledPrediction:
         A corpus has few distinct label sets, so each row's set is read through a dict keyed
         by its bit pattern instead of indexing ``classes_`` once per row.
         """
-        proba = self.predict_proba(X)
-        hits = proba >= self.thresholds_
+        if getattr(self, "genre_thresholds_", None):
+            X = materialize(X)
+            proba = self.predict_proba(X)
+            hits = proba >= self._thresholds(as_units(X)[1].genre)
+        else:
+            proba = self.predict_proba(X)
+            hits = proba >= self.thresholds_
         if hits.shape[1] <= 62:  # the row's bits as one int
             keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1).tolist()
         else:  # a taxonomy this wide: the packed bits as bytes
@@ -176,7 +228,9 @@ class TaggerPredictor(PooledPrediction):
     """
 
     def __init__(self, classes: np.ndarray, thresholds: np.ndarray, calibration: np.ndarray | None,
-                 features, heads: list, sentence_pooling: bool, taxonomy_version: str, card: dict) -> None:
+                 features, heads: list, sentence_pooling: bool, taxonomy_version: str, card: dict,
+                 pool_genres: tuple[str, ...] | None = None, genre_calibration: dict | None = None,
+                 genre_thresholds: dict | None = None) -> None:
         self.classes_ = classes
         self.thresholds_ = thresholds
         self.calibration_ = calibration
@@ -185,4 +239,7 @@ class TaggerPredictor(PooledPrediction):
         self.sentence_pooling = sentence_pooling
         self.taxonomy_version_ = taxonomy_version
         self.card_ = card
+        self.pool_genres = pool_genres
+        self.genre_calibration_ = genre_calibration or {}
+        self.genre_thresholds_ = genre_thresholds or {}
         self.stack_ = stack_heads(heads)

@@ -36,6 +36,7 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 # what prediction reads from config.json's params (the rest only matters for refitting)
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
+OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None}
 
 
 def library_versions() -> dict[str, str]:
@@ -130,6 +131,9 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         "domains": list(model.classes_),
         "thresholds": [float(t) for t in model.thresholds_],
         "calibration": None if model.calibration_ is None else model.calibration_.tolist(),
+        **({"genre_calibration": {g: c.tolist() for g, c in model.genre_calibration_.items()},
+            "genre_thresholds": {g: [float(t) for t in th] for g, th in model.genre_thresholds_.items()}}
+           if getattr(model, "genre_thresholds_", None) else {}),
         "features": [name for name, _ in model.features_.parts_],
         "heads": heads,
     }
@@ -216,6 +220,8 @@ def _read_model(model_dir: str | Path | None, taxonomy_path: str | None):
     if missing:
         raise ModelError(f"{model_dir}: the model's parameters lack {', '.join(missing)} (saved by an older "
                          f"version); retrain it with `fazhi train`")
+    for k, v in OPTIONAL_PARAMS.items():  # added since; a model saved before has their old behaviour
+        params.setdefault(k, v)
     params["taxonomy_path"] = taxonomy_path
     return card, config, vocabs, arrays, params
 
@@ -226,13 +232,19 @@ def _features(params: dict, vocabs: dict, arrays, terms: bool = True):
     from nlp.features.units import UnitFeatures
 
     feats = UnitFeatures(params["word_ngrams"], params["char_ngrams"], params["min_df"], params["cues"],
-                         word_vectors=params["word_vectors"], convention_cues=params["convention_cues"])
+                         word_vectors=params["word_vectors"], convention_cues=params["convention_cues"],
+                         lead=params["lead"], context=params["context"])
     return feats.from_arrays(arrays, vocabs, terms)
 
 
 def _heads(config: dict, arrays, make) -> list:
     """Per domain: the head ``head_from_arrays`` restores."""
     return [head_from_arrays(h, arrays, make) for h in config["heads"]]
+
+
+def _genre_arrays(config: dict) -> tuple[dict, dict]:
+    return ({g: np.array(c) for g, c in (config.get("genre_calibration") or {}).items()},
+            {g: np.array(t) for g, t in (config.get("genre_thresholds") or {}).items()})
 
 
 def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = None):
@@ -258,6 +270,7 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
 
     model.estimators_ = _heads(config, arrays, logistic)
     model.stack_ = stack_heads(model.estimators_)
+    model.genre_calibration_, model.genre_thresholds_ = _genre_arrays(config)
     model.card_ = card
     return model
 
@@ -280,4 +293,7 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         sentence_pooling=params["sentence_pooling"],
         taxonomy_version=config["taxonomy_version"],
         card=card,
+        pool_genres=params["pool_genres"],
+        genre_calibration=_genre_arrays(config)[0],
+        genre_thresholds=_genre_arrays(config)[1],
     )
