@@ -95,8 +95,9 @@ CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus root fo
 
 @app.command()
 def train(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write (required: no default, so "
+                                      "the shipped model is never overwritten by accident).")],
     labels: LabelsArg = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")] = Path("models/default"),
     corpus: CorpusOpt = None,
     folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped by document).")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -108,8 +109,12 @@ def train(
                                                      "better F1, ~2.5x training time).")] = True,
     nb_alpha: Annotated[float, typer.Option(help="Smoothing of the naive-Bayes weighting of word n-grams "
                                             "(NBSVM); 0 turns the weighting off.")] = 0.5,
+    genre_weight: Annotated[float, typer.Option(help="Weight of in-genre (法治政府建设 report) units in the "
+                                                "in-genre heads.")] = 8.0,
+    loo_seeds: Annotated[bool, typer.Option(help="Also score each seed report with a model trained on every "
+                                            "other labeled unit (five more fits).")] = False,
 ) -> None:
-    """Retrain the domain tagger on labeled units; prints cross-validated metrics."""
+    """Retrain the domain tagger on labeled units; prints cross-validated metrics by genre."""
     from nlp.errors import LabelError
     from nlp.tagger.estimator import DomainTagger
     from nlp.training.evaluate import side_by_side
@@ -119,9 +124,10 @@ def train(
         fail(f"{word_vectors}: no such word-vector file")
     tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None,
                           word_vectors=str(word_vectors) if word_vectors else None,
-                          sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None)
+                          sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None,
+                          genre_weight=genre_weight)
     try:
-        _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger)
+        _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger, loo_seeds=loo_seeds)
     except (LabelError, OSError) as err:
         fail(str(err))
     typer.echo(side_by_side(metrics).to_string())

@@ -64,9 +64,16 @@ def test_tags_obvious_units(small_model):
 
 
 def test_explanations_name_terms(small_model):
-    ex = small_model.explain("全年受理法律援助案件405件", domains=["legal_aid"])
-    terms = [t for t, _ in ex["legal_aid"]]
-    assert terms and any("援助" in t for t in terms)
+    """An explanation names the sentence, the cue phrases and the terms that raised the score, and
+    each feature block's share; no opaque column ids (w2v:42) among the terms."""
+    text = "全面推进依法行政，各项工作稳步开展。全年受理法律援助案件405件，挽回损失120万元。"
+    ex = small_model.explain(text, domains=["legal_aid"])["legal_aid"]
+    assert "法律援助" in ex["sentence"] and ex["sentence"] in text
+    assert "法律援助" in ex["cues"]
+    terms = [t for t, _ in ex["terms"]]
+    assert terms and any("援助" in t for t in terms) and not any(":" in t for t in terms)
+    assert set(ex["blocks"]) == {name for name, _ in small_model.features_.parts_}
+    assert 0 < ex["score"] <= 1
 
 
 def test_threshold_choice():

@@ -12,12 +12,7 @@ import numpy as np
 from nlp.tables import json_default
 
 
-def tagged_jsonl(model, rows: list[dict]) -> bytes:
-    """Unit rows → tagged JSON lines, UTF-8 (``TAG_COLUMNS``; one line per unit, b'' for no units)."""
-    return tagged_jsonl_many(model, [rows])[0]
-
-
-def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[bytes]:
+def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None = None) -> list[bytes]:
     """The units of several files tagged in one model call; JSON lines per file.
 
     One call per group of files, not per file: the featurizer and the model work on arrays,
@@ -26,17 +21,30 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]]) -> list[bytes]:
     about half of the units repeat a text: ``nlp.apply.tagging.score_distinct``). The lines stay UTF-8
     bytes all the way to the output file: decoding them for a worker's reply only to encode
     them again in the parent cost the parent a core-second per 30 MB of reports.
+
+    ``keep``: the granularities written (None: every row); the others are scored only, for a
+    model that reads units in their document.
     """
     import orjson
 
-    from nlp.apply.tagging import needs_context, score_distinct, unit_key
+    from nlp.apply.tagging import needs_context, pools_documents, score_distinct, score_rows, unit_key
 
+    codes = [str(c) for c in model.classes_]
+    if pools_documents(model):  # scores depend on the document: each row its own tail
+        out = []
+        for rows in row_lists:
+            labels, proba = score_rows(model, rows)
+            lines = [orjson.dumps(r, default=json_default)[:-1] + b',"labels":' + orjson.dumps(lab) + b',"scores":'
+                     + sc + b"}" for r, lab, sc in zip(rows, labels, scores_json(codes, proba), strict=True)
+                     if keep is None or r["granularity"] in keep]
+            out.append(b"\n".join(lines) + b"\n" if lines else b"")
+        return out
     with_context = needs_context(model)
     index, labels, proba = score_distinct(model, (r for rows in row_lists for r in rows))
     # each distinct text's labels and scores are serialized once; a row is its unit columns
     # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
     tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
-             for lab, sc in zip(labels, scores_json([str(c) for c in model.classes_], proba), strict=True)]
+             for lab, sc in zip(labels, scores_json(codes, proba), strict=True)]
     out = []
     for rows in row_lists:
         lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[unit_key(r, with_context)]] for r in rows]

@@ -50,8 +50,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.apply._json_rows import tagged_jsonl, tagged_jsonl_many
+from nlp.apply._json_rows import tagged_jsonl_many
 from nlp.apply._partial import Partial, Written, done_path, partial_path, source_key, write_reserved
+from nlp.apply.tagging import pools_documents
 from nlp.errors import ReadError
 from nlp.ingest.pipeline import ingest_file
 from nlp.ingest.read import expand_paths
@@ -98,30 +99,34 @@ def process_files(model, paths: list[str | Path], granularity: Iterable[str] = G
     does not pickle across processes).
     """
     granularity = tuple(granularity)
+    # a model that reads units in their document needs every unit of it, whatever is written
+    keep = set(granularity) if pools_documents(model) and set(granularity) != set(GRANULARITIES) else None
+    read = GRANULARITIES if keep is not None else granularity
     results: list[list] = []
     good: list[int] = []
     rows_of: list[list[dict]] = []
     for path in paths:
         try:
-            rows = ingest_file(path).unit_rows(granularity)
+            rows = ingest_file(path).unit_rows(read)
         except ReadError as err:
             results.append([str(path), b"", 0, err.reason])
             continue
         except Exception as err:  # defensive: one odd file must never kill a batch
             results.append([str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})"])
             continue
-        results.append([str(path), b"", len(rows), None])
+        n_written = len(rows) if keep is None else sum(r["granularity"] in keep for r in rows)
+        results.append([str(path), b"", n_written, None])
         good.append(len(results) - 1)
         rows_of.append(rows)
     try:
-        texts = tagged_jsonl_many(model, rows_of)
+        texts = tagged_jsonl_many(model, rows_of, keep)
     except Exception:
         if len(rows_of) <= 1:
             raise
         texts = []  # tag file by file, so one odd file cannot fail its neighbours
         for rows in rows_of:
             try:
-                texts.append(tagged_jsonl(model, rows))
+                texts.append(tagged_jsonl_many(model, [rows], keep)[0])
             except Exception as err:
                 texts.append(err)
     for i, text in zip(good, texts, strict=True):

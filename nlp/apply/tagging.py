@@ -16,13 +16,13 @@ import pandas as pd
 
 from nlp.errors import ReadError
 from nlp.features.context import genre_of
-from nlp.features.units import CONTEXT_COLUMNS
+from nlp.features.units import CONTEXT_COLUMNS, as_units
 
 
 def needs_context(model) -> bool:
     """Whether the model reads a unit's context (headings, role, genre), not only its text."""
     return bool(getattr(model.features_, "context", False) or getattr(model, "pool_genres", None) is not None
-                or getattr(model, "genre_thresholds_", None))
+                or getattr(model, "genre_thresholds_", None) or getattr(model, "genre_estimators_", None))
 
 
 def unit_key(unit: str | dict, with_context: bool) -> str | tuple:
@@ -36,52 +36,76 @@ def unit_key(unit: str | dict, with_context: bool) -> str | tuple:
             unit.get("genre") or genre_of(unit.get("doc_type")))
 
 
+def _distinct(model, units: Iterable[str | dict]) -> tuple[dict, list, list]:
+    """Each distinct unit (``unit_key``) once: ``(key → index, distinct units, every unit's key)``."""
+    with_context = needs_context(model)
+    index: dict = {}
+    distinct: list = []
+    keys: list = []
+    for u in units:
+        key = unit_key(u, with_context)
+        keys.append(key)
+        if key not in index:
+            index[key] = len(index)
+            distinct.append(u if with_context and not isinstance(u, str) else (key if isinstance(key, str) else
+                                                                                 key[0]))
+    return index, distinct, keys
+
+
 def score_distinct(model, units: Iterable[str | dict]) -> tuple[dict, list[list[str]], np.ndarray]:
     """Score each distinct unit once: ``(unit key → index, labels per index, probabilities per index)``.
 
     Units are texts or unit rows (dicts with ``text`` and the context columns); keys are
     ``unit_key``'s. A paragraph without enumeration is also its own single item, so about half
     of a report's units repeat one. Probabilities are rounded to 4 decimals (columns:
-    ``model.classes_``).
+    ``model.classes_``). For a model that reads units in their document
+    (``document_pooling``), use ``score_rows``.
     """
-    with_context = needs_context(model)
-    index: dict = {}
-    distinct: list = []
-    for u in units:
-        key = unit_key(u, with_context)
-        if key not in index:
-            index[key] = len(index)
-            distinct.append(u if with_context and not isinstance(u, str) else (key if isinstance(key, str) else
-                                                                                 key[0]))
+    index, distinct, _ = _distinct(model, units)
     if not index:
         return index, [], np.zeros((0, len(model.classes_)))
     labels, proba = model.predict_labels(distinct)
     return index, labels, np.round(proba, 4)
 
 
-def score_texts(model, units: Iterable[str | dict]) -> tuple[dict, list[list[str]], list[dict[str, float]]]:
-    """``score_distinct`` with each unit's scores as a dict, code → probability."""
-    index, labels, proba = score_distinct(model, units)
-    codes = [str(c) for c in model.classes_]
-    return index, labels, [dict(zip(codes, row, strict=True)) for row in proba.tolist()]
+def score_rows(model, rows: list[str | dict]) -> tuple[list[list[str]], np.ndarray]:
+    """Labels and probabilities (rounded to 4 decimals) of every unit row, in order.
+
+    Each distinct unit is scored once; with document pooling (``nlp.tagger.document``) the
+    rows' probabilities are then pooled along their documents before the thresholds.
+    """
+    if not rows:
+        return [], np.zeros((0, len(model.classes_)))
+    index, distinct, keys = _distinct(model, rows)
+    proba = model.predict_proba(distinct)[[index[k] for k in keys]]
+    genres = as_units(rows)[1].genre
+    proba = model.pool_documents(proba, rows, genres)
+    return model.labels_from(proba, genres), np.round(proba, 4)
+
+
+def pools_documents(model) -> bool:
+    return bool(getattr(model, "document_pooling", False))
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
     """``units`` with ``labels`` and ``scores`` added (every input column kept). Context columns
-    (``section``, ``role``, ``is_heading``, ``doc_type`` or ``genre``) are read when present."""
+    (``section``, ``role``, ``is_heading``, ``doc_type`` or ``genre``) are read when present, and
+    the document structure (``doc_id``, ``paragraph``, ``granularity``) by a model that pools
+    along it."""
     out = units.copy()
     if out.empty:
         out["labels"] = pd.Series(dtype=object)
         out["scores"] = pd.Series(dtype=object)
         return out
     with_context = needs_context(model)
-    cols = [c for c in ("text", *CONTEXT_COLUMNS, "doc_type") if c in out.columns]
+    structure = ("doc_id", "paragraph", "granularity") if pools_documents(model) else ()
+    cols = [c for c in ("text", *CONTEXT_COLUMNS, "doc_type", *structure) if c in out.columns]
     rows = (out[cols].astype(object).where(out[cols].notna(), None).to_dict("records") if with_context
             else out["text"].fillna("").tolist())
-    index, labels, scores = score_texts(model, rows)
-    keys = [unit_key(r, with_context) for r in rows]
-    out["labels"] = [list(labels[index[k]]) for k in keys]
-    out["scores"] = [dict(scores[index[k]]) for k in keys]
+    codes = [str(c) for c in model.classes_]
+    labels, proba = score_rows(model, rows)
+    out["labels"] = labels
+    out["scores"] = [dict(zip(codes, row, strict=True)) for row in proba.tolist()]
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from nlp.features.units import as_units
 from nlp.taxonomy import load_taxonomy
 
 
@@ -22,7 +23,9 @@ class KeywordTagger(BaseEstimator, ClassifierMixin):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        return np.array([[float(any(c in t for c in cues)) for cues in self.cues_] for t in X])
+        texts, _ = as_units(X)
+        return np.array([[float(any(c in t for c in cues)) for cues in self.cues_] for t in texts]).reshape(
+            len(texts), len(self.cues_))
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X) >= 0.5).astype(np.int8)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.features.units import as_units
+from nlp.tagger.document import document_structure, pool_documents
 
 IN_GENRE = "fazhi_report"  # the users' genre (a unit's ``genre``; '' when unknown)
 
@@ -132,35 +133,65 @@ class PooledPrediction:
         allowed = set(allowed)
         return np.fromiter((g in allowed for g in genres), dtype=bool, count=len(genres))
 
+    def _head_sets(self, genres: list[str]) -> list[tuple[list, HeadStack, np.ndarray]]:
+        """``(heads, stack, unit rows)`` per head set: a genre's own heads (``genre_estimators_``)
+        for its units, the default heads for every other unit."""
+        own = getattr(self, "genre_estimators_", None) or {}
+        genres_arr = np.asarray(genres, dtype=object)
+        sets, claimed = [], np.zeros(len(genres), dtype=bool)
+        for g, heads in own.items():
+            rows = genres_arr == g
+            if rows.any():
+                sets.append((heads, self.genre_stacks_[g], np.flatnonzero(rows)))
+                claimed |= rows
+        rest = np.flatnonzero(~claimed)
+        if len(rest) or not sets:
+            sets.insert(0, (self.estimators_, self.stack_, rest))
+        return sets
+
     def _proba_texts(self, X) -> np.ndarray:
         """Pooled, uncalibrated probabilities of units ``X``: the prediction path.
 
         With linear (and constant) heads only, the same numbers as ``_pooled(estimators_,
         *_features(X))`` up to float rounding, but the features' products with the heads are
-        computed without building the feature matrices (``UnitFeatures.decision_with_sentences``).
-        Any other head needs the matrices, and then every head is scored on them.
+        computed without building the feature matrices (``UnitFeatures.decision_with_sentences``;
+        one pass for every head set). Any other head needs the matrices, and then every head is
+        scored on them.
         """
-        heads = self.estimators_
-        stack = self._stack(heads)
         _, ctx = as_units(X)
         pools = self._pools(ctx.genre)
-        if stack.other:
+        sets = self._head_sets(ctx.genre)
+        n = len(ctx)
+        p = np.zeros((n, len(self.classes_)))
+        if any(stack.other for _, stack, _ in sets):
             xu, xs, owner = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
-            p = self._proba(heads, xu)
+            for heads, _, rows in sets:
+                p[rows] = self._proba(heads, xu[rows])
             if xs is not None and xs.shape[0]:
                 keep = pools[owner]
-                np.maximum.at(p, owner[keep], self._proba(heads, xs[np.flatnonzero(keep)]))
+                for heads, _, rows in sets:
+                    mine = keep & np.isin(owner, rows)
+                    np.maximum.at(p, owner[mine], self._proba(heads, xs[np.flatnonzero(mine)]))
             return p
-        if not stack.linear:  # every domain constant in the training data: no features needed
-            return self._from_decision(heads, np.zeros((len(ctx), 0)), stack)
-        zu, zs, owner = self.features_.decision_with_sentences(X, stack.W, sentences=self.sentence_pooling)
-        p = self._from_decision(heads, zu, stack)
-        if zs is not None and len(zs):
-            keep = pools[owner]
-            if keep.all():
-                np.maximum.at(p, owner, self._from_decision(heads, zs, stack))
-            elif keep.any():
-                np.maximum.at(p, owner[keep], self._from_decision(heads, zs[keep], stack))
+        widths = [len(stack.linear) for _, stack, _ in sets]
+        if not sum(widths):  # every domain constant in the training data: no features needed
+            for heads, stack, rows in sets:
+                p[rows] = self._from_decision(heads, np.zeros((len(rows), 0)), stack)
+            return p
+        W = np.hstack([stack.W for _, stack, _ in sets]) if len(sets) > 1 else sets[0][1].W
+        zu, zs, owner = self.features_.decision_with_sentences(X, W, sentences=self.sentence_pooling)
+        start = 0
+        for (heads, stack, rows), width in zip(sets, widths, strict=True):
+            cols = slice(start, start + width)
+            start += width
+            whole = len(sets) == 1
+            p[rows] = self._from_decision(heads, zu[:, cols] if whole else zu[rows, cols], stack)
+            if zs is not None and len(zs):
+                keep = pools[owner] if whole else pools[owner] & np.isin(owner, rows)
+                if keep.all():
+                    np.maximum.at(p, owner, self._from_decision(heads, zs[:, cols], stack))
+                elif keep.any():
+                    np.maximum.at(p, owner[keep], self._from_decision(heads, zs[keep][:, cols], stack))
         return p
 
     def _calibrate(self, p: np.ndarray, genres: list[str] | None = None) -> np.ndarray:
@@ -182,30 +213,28 @@ class PooledPrediction:
         return out
 
     def predict_proba(self, X) -> np.ndarray:
-        """(n_units, n_domains) probabilities, columns in ``classes_`` order."""
+        """(n_units, n_domains) probabilities, columns in ``classes_`` order; with document
+        pooling, units of whole documents (``nlp.tagger.document``) are read in their document."""
         X = materialize(X)
         _, ctx = as_units(X)
-        return self._calibrate(self._proba_texts(X), ctx.genre)
+        return self.pool_documents(self._calibrate(self._proba_texts(X), ctx.genre), X, ctx.genre)
 
-    def predict(self, X) -> np.ndarray:
-        """Multi-hot (n_units, n_domains) predictions with the per-domain (and per-genre) thresholds."""
-        X = materialize(X)
-        _, ctx = as_units(X)
-        return (self._calibrate(self._proba_texts(X), ctx.genre) >= self._thresholds(ctx.genre)).astype(np.int8)
+    def pool_documents(self, P: np.ndarray, X, genres: list[str]) -> np.ndarray:
+        """Calibrated probabilities ``P`` of the units ``X`` pooled along their documents'
+        structure, when the model does that (``document_pooling``) and ``X`` has a structure."""
+        if not getattr(self, "document_pooling", False):
+            return P
+        return pool_documents(P, document_structure(X), ~self._pools(genres))
 
-    def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
-        """Label lists (of ``str``) and the probability matrix, for tables.
+    def labels_from(self, P: np.ndarray, genres: list[str] | None = None) -> list[list[str]]:
+        """Label lists (of ``str``) of probability rows, with the per-domain (and per-genre)
+        thresholds.
 
         A corpus has few distinct label sets, so each row's set is read through a dict keyed
         by its bit pattern instead of indexing ``classes_`` once per row.
         """
-        if getattr(self, "genre_thresholds_", None):
-            X = materialize(X)
-            proba = self.predict_proba(X)
-            hits = proba >= self._thresholds(as_units(X)[1].genre)
-        else:
-            proba = self.predict_proba(X)
-            hits = proba >= self.thresholds_
+        hits = P >= (self._thresholds(genres) if getattr(self, "genre_thresholds_", None) and genres is not None
+                     else self.thresholds_)
         if hits.shape[1] <= 62:  # the row's bits as one int
             keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1).tolist()
         else:  # a taxonomy this wide: the packed bits as bytes
@@ -217,7 +246,20 @@ class PooledPrediction:
             if labels is None:
                 labels = names[key] = [str(c) for c in self.classes_[hits[i]]]
             out.append(labels.copy())
-        return out, proba
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        """Multi-hot (n_units, n_domains) predictions with the per-domain (and per-genre) thresholds."""
+        X = materialize(X)
+        genres = as_units(X)[1].genre
+        return (self.predict_proba(X) >= self._thresholds(genres)).astype(np.int8)
+
+    def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
+        """Label lists (of ``str``) and the probability matrix, for tables."""
+        X = materialize(X) if X is not None else X
+        proba = self.predict_proba(X)
+        genres = as_units(X)[1].genre if getattr(self, "genre_thresholds_", None) else None
+        return self.labels_from(proba, genres), proba
 
 
 class TaggerPredictor(PooledPrediction):
@@ -230,7 +272,8 @@ class TaggerPredictor(PooledPrediction):
     def __init__(self, classes: np.ndarray, thresholds: np.ndarray, calibration: np.ndarray | None,
                  features, heads: list, sentence_pooling: bool, taxonomy_version: str, card: dict,
                  pool_genres: tuple[str, ...] | None = None, genre_calibration: dict | None = None,
-                 genre_thresholds: dict | None = None) -> None:
+                 genre_thresholds: dict | None = None, genre_heads: dict | None = None,
+                 document_pooling: bool = False) -> None:
         self.classes_ = classes
         self.thresholds_ = thresholds
         self.calibration_ = calibration
@@ -242,4 +285,7 @@ class TaggerPredictor(PooledPrediction):
         self.pool_genres = pool_genres
         self.genre_calibration_ = genre_calibration or {}
         self.genre_thresholds_ = genre_thresholds or {}
+        self.genre_estimators_ = genre_heads or {}
+        self.document_pooling = document_pooling
+        self.genre_stacks_ = {g: stack_heads(h) for g, h in self.genre_estimators_.items()}
         self.stack_ = stack_heads(heads)

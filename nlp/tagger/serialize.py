@@ -36,7 +36,7 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 # what prediction reads from config.json's params (the rest only matters for refitting)
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
-OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None}
+OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False}
 
 
 def library_versions() -> dict[str, str]:
@@ -123,6 +123,13 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
         entry, head_arrays = head_to_arrays(str(code), head)
         heads.append(entry)
         arrays.update(head_arrays)
+    genre_heads = {}
+    for genre, own in (getattr(model, "genre_estimators_", None) or {}).items():
+        genre_heads[genre] = []
+        for code, head in zip(model.classes_, own, strict=True):
+            entry, head_arrays = head_to_arrays(f"{code}@{genre}", head)
+            genre_heads[genre].append(entry)
+            arrays.update(head_arrays)
     config = {
         "format": FORMAT_VERSION,
         "estimator": "nlp.tagger.DomainTagger",
@@ -136,6 +143,7 @@ def save_model(model, out_dir: str | Path, card: dict) -> Path:
            if getattr(model, "genre_thresholds_", None) else {}),
         "features": [name for name, _ in model.features_.parts_],
         "heads": heads,
+        **({"genre_heads": genre_heads} if genre_heads else {}),
     }
     write_text_atomic(out / "config.json", json.dumps(config, ensure_ascii=False, indent=2) + "\n")
     write_text_atomic(out / "vocab.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
@@ -170,13 +178,19 @@ def render_card(card: dict) -> str:
     if card.get("label_counts"):
         lines += ["## Label counts", "", "| domain | units |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in card["label_counts"].items()] + [""]
-    if card.get("metrics"):
-        keys = [k for k in card["metrics"][0] if k != "domain"]
-        lines += ["## Cross-validated metrics (grouped by document)", "", card.get("metrics_note", ""), "",
-                  "| domain | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-        for row in card["metrics"]:
-            lines.append(f"| {row['domain']} | " + " | ".join(_cell(row[k]) for k in keys) + " |")
-        lines.append("")
+    for key, title, note in (("metrics", "Cross-validated metrics (grouped by document)", "metrics_note"),
+                             ("loo_seeds", "Leave-one-report-out on the seeds", "loo_note")):
+        if not card.get(key):
+            continue
+        lines += [f"## {title}", "", card.get(note, ""), ""]
+        rows = card[key]
+        keys = [k for k in rows[0] if k not in ("domain", "set")]
+        for set_name in dict.fromkeys(r.get("set", "all") for r in rows):
+            lines += [f"### {set_name}", "", "| domain | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+            for row in rows:
+                if row.get("set", "all") == set_name:
+                    lines.append(f"| {row['domain']} | " + " | ".join(_cell(row.get(k)) for k in keys) + " |")
+            lines.append("")
     if card.get("oof_brier"):
         b = card["oof_brier"]
         lines += ["## Calibration", "", f"Out-of-fold Brier score (mean over domains): raw {b['raw']:.4f}, "
@@ -242,6 +256,12 @@ def _heads(config: dict, arrays, make) -> list:
     return [head_from_arrays(h, arrays, make) for h in config["heads"]]
 
 
+def _genre_heads(config: dict, arrays, make) -> dict[str, list]:
+    """The head sets of single genres (``DomainTagger(genre_heads=True)``)."""
+    return {g: [head_from_arrays(h, arrays, make) for h in entries]
+            for g, entries in (config.get("genre_heads") or {}).items()}
+
+
 def _genre_arrays(config: dict) -> tuple[dict, dict]:
     return ({g: np.array(c) for g, c in (config.get("genre_calibration") or {}).items()},
             {g: np.array(t) for g, t in (config.get("genre_thresholds") or {}).items()})
@@ -270,6 +290,8 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
 
     model.estimators_ = _heads(config, arrays, logistic)
     model.stack_ = stack_heads(model.estimators_)
+    model.genre_estimators_ = _genre_heads(config, arrays, logistic)
+    model.genre_stacks_ = {g: stack_heads(h) for g, h in model.genre_estimators_.items()}
     model.genre_calibration_, model.genre_thresholds_ = _genre_arrays(config)
     model.card_ = card
     return model
@@ -294,6 +316,8 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         taxonomy_version=config["taxonomy_version"],
         card=card,
         pool_genres=params["pool_genres"],
+        genre_heads=_genre_heads(config, arrays, LinearHead),
+        document_pooling=params["document_pooling"],
         genre_calibration=_genre_arrays(config)[0],
         genre_thresholds=_genre_arrays(config)[1],
     )

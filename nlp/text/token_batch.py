@@ -79,6 +79,14 @@ class TokenBatch:
     def token_text(self, i: int) -> str:
         return self.joined[int(self.starts[i]) : int(self.ends[i])]
 
+    def first_sentences_text(self, doc: int) -> str:
+        """The text of unit ``doc``'s first sentence (its lead clause)."""
+        first = int(np.searchsorted(self.sentence_doc, doc))
+        tokens = np.flatnonzero(self.sentence == first)
+        if not len(tokens):
+            return ""
+        return self.joined[int(self.starts[tokens[0]]) : int(self.ends[tokens[-1]])]
+
     def first_sentences(self) -> TokenBatch:
         """The batch restricted to each unit's first sentence (its lead clause: "一是落实第一责任人
         责任。", "（一）加强组织领导。"), with no scored sentences: the same segmentation, so a

@@ -31,42 +31,107 @@ def metrics_table(Y: np.ndarray, P: np.ndarray, codes: list[str], core: list[str
     return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
 
 
-def cross_val_outputs(estimator, texts: list[str], Y: np.ndarray, groups: np.ndarray, n_splits: int = 5,
+UNIT_COLUMNS = ["text", "section", "role", "is_heading", "genre", "group", "paragraph", "granularity"]
+IN_GENRE, WORK_GENRE = "fazhi_report", "gov_work_report"
+
+
+def units_of(labels: pd.DataFrame) -> pd.DataFrame:
+    """The units a tagger reads from a label table: text and, where known, context."""
+    return labels[[c for c in UNIT_COLUMNS if c in labels.columns]].reset_index(drop=True)
+
+
+def evaluation_sets(labels: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row masks of the sets every evaluation reports separately (genres are never mixed in a
+    number): in-genre paragraphs, all in-genre units (paragraphs and items), work-report units,
+    and units of unknown genre (a user's plain texts)."""
+    genre = labels["genre"].fillna("").to_numpy() if "genre" in labels.columns else np.full(len(labels), "")
+    gran = labels["granularity"].to_numpy() if "granularity" in labels.columns else np.full(len(labels), "paragraph")
+    sets = {"in-genre paragraphs": (genre == IN_GENRE) & (gran == "paragraph"),
+            "in-genre units": genre == IN_GENRE, "work reports": genre == WORK_GENRE,
+            "unknown genre": (genre != IN_GENRE) & (genre != WORK_GENRE)}
+    return {k: v for k, v in sets.items() if v.any()}
+
+
+def cross_val_outputs(estimator, units, Y: np.ndarray, groups: np.ndarray, n_splits: int = 5,
                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities and multi-hot predictions, folds grouped by document."""
+    """Out-of-fold probabilities and multi-hot predictions, folds grouped by document. ``units``
+    is a list of texts or a table of units with context (``units_of``)."""
     pred = np.zeros_like(Y)
     proba = np.zeros(Y.shape, dtype=np.float64)
-    texts = np.asarray(texts, dtype=object)
+    units = units if hasattr(units, "iloc") else pd.DataFrame({"text": list(units)})
     cv = GroupKFold(n_splits, shuffle=True, random_state=seed)
-    for tr, te in cv.split(texts, groups=groups):
+    for tr, te in cv.split(units, groups=groups):
         est = clone(estimator)
         try:
-            est.fit(list(texts[tr]), Y[tr], groups=groups[tr])
+            est.fit(units.iloc[tr], Y[tr], groups=groups[tr])
         except TypeError:
-            est.fit(list(texts[tr]), Y[tr])
-        proba[te] = est.predict_proba(list(texts[te]))
-        pred[te] = est.predict(list(texts[te]))
+            est.fit(units.iloc[tr], Y[tr])
+        proba[te] = est.predict_proba(units.iloc[te])
+        pred[te] = est.predict(units.iloc[te])
     return proba, pred
 
 
-def cross_val_predict_grouped(estimator, texts: list[str], Y: np.ndarray, groups: np.ndarray,
+def cross_val_predict_grouped(estimator, units, Y: np.ndarray, groups: np.ndarray,
                               n_splits: int = 5, seed: int = 0) -> np.ndarray:
     """Out-of-fold multi-hot predictions, folds grouped by document."""
-    return cross_val_outputs(estimator, texts, Y, groups, n_splits, seed)[1]
+    return cross_val_outputs(estimator, units, Y, groups, n_splits, seed)[1]
+
+
+def _tables(Y: np.ndarray, P: np.ndarray, labels: pd.DataFrame, name: str, codes: list[str],
+            core: list[str]) -> list[pd.DataFrame]:
+    frames = []
+    for set_name, mask in evaluation_sets(labels).items():
+        t = metrics_table(Y[mask], P[mask], codes, core)
+        big = [c for c in codes if Y[mask][:, codes.index(c)].sum() >= 10]
+        rows = t.set_index("domain").loc[big]
+        extra = pd.DataFrame([{"domain": "macro_10plus", "precision": rows["precision"].mean(),
+                               "recall": rows["recall"].mean(), "f1": rows["f1"].mean(),
+                               "support": int(rows["support"].sum())}])
+        t = pd.concat([t, extra], ignore_index=True)
+        t.insert(0, "set", set_name)
+        t.insert(0, "model", name)
+        frames.append(t)
+    return frames
 
 
 def evaluate(estimators: dict[str, object], labels: pd.DataFrame, n_splits: int = 5, seed: int = 0,
              taxonomy_path: str | None = None) -> pd.DataFrame:
-    """Cross-validated metrics for several estimators, side by side (long table with ``model``)."""
+    """Cross-validated metrics for several estimators, side by side (long table with ``model`` and
+    ``set``: one block per ``evaluation_sets`` set; ``macro_10plus`` = macro-F1 over the domains
+    with at least 10 positives in the set)."""
     tax = load_taxonomy(taxonomy_path)
     Y = to_matrix(list(labels["labels"]), tax.codes)
     groups = labels["group"].to_numpy()
     frames = []
     for name, est in estimators.items():
-        P = cross_val_predict_grouped(est, list(labels["text"]), Y, groups, n_splits, seed)
-        t = metrics_table(Y, P, tax.codes, list(tax.core))
-        t.insert(0, "model", name)
-        frames.append(t)
+        P = cross_val_predict_grouped(est, units_of(labels), Y, groups, n_splits, seed)
+        frames += _tables(Y, P, labels, name, tax.codes, list(tax.core))
+    return pd.concat(frames, ignore_index=True)
+
+
+def leave_one_document_out(estimators: dict[str, object], labels: pd.DataFrame, documents: list[str],
+                           taxonomy_path: str | None = None) -> pd.DataFrame:
+    """Each of ``documents`` (label groups, e.g. the five seeds) predicted by a model trained on
+    every other labeled unit; metrics over their units pooled (the same long table as
+    ``evaluate``)."""
+    tax = load_taxonomy(taxonomy_path)
+    Y = to_matrix(list(labels["labels"]), tax.codes)
+    groups = labels["group"].to_numpy()
+    units = units_of(labels)
+    inside = np.isin(groups, documents)
+    frames = []
+    for name, est in estimators.items():
+        P = np.zeros_like(Y)
+        for doc in documents:
+            te = groups == doc
+            model = clone(est)
+            try:
+                model.fit(units[~te], Y[~te], groups=groups[~te])
+            except TypeError:
+                model.fit(units[~te], Y[~te])
+            P[te] = model.predict(units[te])
+        frames += _tables(Y[inside], P[inside], labels[inside].reset_index(drop=True), name, tax.codes,
+                          list(tax.core))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -76,15 +141,15 @@ def score_fixed(models: dict[str, object], labels: pd.DataFrame, taxonomy_path: 
     Y = to_matrix(list(labels["labels"]), tax.codes)
     frames = []
     for name, model in models.items():
-        t = metrics_table(Y, model.predict(list(labels["text"])), tax.codes, list(tax.core))
-        t.insert(0, "model", name)
-        frames.append(t)
+        frames += _tables(Y, model.predict(units_of(labels)), labels, name, tax.codes, list(tax.core))
     return pd.concat(frames, ignore_index=True)
 
 
 def side_by_side(long: pd.DataFrame, metric: str = "f1") -> pd.DataFrame:
-    """domain × model table of one metric (plus support)."""
-    wide = long.pivot_table(index="domain", columns="model", values=metric, sort=False)
-    support = long.drop_duplicates("domain").set_index("domain")["support"]
+    """(set, domain) × model table of one metric, plus each row's support."""
+    if "set" not in long.columns:
+        long = long.assign(set="all")
+    wide = long.pivot_table(index=["set", "domain"], columns="model", values=metric, sort=False)
+    support = long.drop_duplicates(["set", "domain"]).set_index(["set", "domain"])["support"]
     wide["support"] = support
     return wide.round(3)

@@ -148,14 +148,14 @@ def _unit_ref_rows(path: Path, rows: list[dict], roots: list[Path]) -> list[dict
             index = {}
             for u in ing.units:
                 line = bisect.bisect_right(starts, u.start) - 1
-                index[(line, u.start - starts[line], u.end - starts[line])] = u
+                index[(line, u.start - starts[line], u.end - starts[line], u.granularity)] = u
             lines = text.split("\n")
             cache[rel] = (lines, index)
         lines, index = cache[rel]
         line, (a, b) = int(r["line"]), r["span"]
         if line >= len(lines) or hashlib.sha256(lines[line].encode("utf-8")).hexdigest()[:16] != r["sha"]:
             raise LabelError(f"{where}: line {line} of {rel} has changed (hash mismatch); the label is stale")
-        u = index.get((line, a, b))
+        u = index.get((line, a, b, r.get("granularity", "paragraph")))
         if u is None:
             raise LabelError(f"{where}: no unit of {rel} spans line {line} [{a}, {b}) any more "
                              "(the structure rules changed); relabel or re-anchor it")

@@ -1,0 +1,154 @@
+"""Tagging 法治政府建设 reports as their readers do: in-genre labels by reference, units read with
+their context and in their document, evaluation by genre.
+
+Trained on the seed labels (in the repository); the ingenre-dev labels are checked when
+``../shared/ingenre-dev`` is present.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nlp.errors import LabelError
+from nlp.tagger.document import document_structure, pool_documents
+from nlp.tagger.estimator import DomainTagger
+from nlp.tagger.serialize import load_model, load_predictor, save_model
+from nlp.training.evaluate import evaluate, evaluation_sets, leave_one_document_out, units_of
+from nlp.training.labels import load_label_file
+
+ROOT = Path(__file__).resolve().parents[1]
+INGENRE = ROOT.parent / "shared" / "ingenre-dev"
+
+
+@pytest.fixture(scope="module")
+def seed_units():
+    return load_label_file(ROOT / "labels" / "seeds.jsonl")
+
+
+@pytest.fixture(scope="module")
+def mixed_labels(seed_units):
+    """The seeds (in-genre) beside plain-text units of another genre, as training data of both."""
+    work = pd.DataFrame({
+        "text": ["加强人民调解，化解矛盾纠纷", "推进严格规范公正文明执法，全面落实行政执法三项制度",
+                 "深入开展普法宣传教育", "全年受理法律援助案件405件", "优化营商环境，深化放管服改革",
+                 "全市地区生产总值增长6%", "加快建设现代化产业体系"] * 6,
+        "labels": [["mediation"], ["enforcement_supervision"], ["legal_publicity"], ["legal_aid"],
+                   ["administrative_reform"], [], []] * 6,
+        "genre": "gov_work_report", "section": "", "role": "achievements", "is_heading": False,
+        "granularity": "paragraph"})
+    work["group"] = [f"wr{i % 5}" for i in range(len(work))]
+    work["paragraph"] = [f"wr{i}" for i in range(len(work))]
+    return pd.concat([seed_units, work], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def aware_model(mixed_labels):
+    return DomainTagger(threshold_folds=3, genre_thresholds=False).fit(
+        units_of(mixed_labels), list(mixed_labels["labels"]), groups=mixed_labels["group"].to_numpy())
+
+
+def test_unit_references_come_back_with_their_context(seed_units):
+    assert len(seed_units) == 178 and set(seed_units["genre"]) == {"fazhi_report"}
+    assert (seed_units["granularity"] == "item").sum() == 80
+    assert (seed_units["section"] != "").mean() > 0.7 and seed_units["is_heading"].any()
+    assert seed_units["role"].isin(["front_matter", "preamble", "achievements", "problems", "plans", "closing"]).all()
+    # a paragraph's labels are the union of its items' (the in-genre convention)
+    for _, g in seed_units.groupby("paragraph"):
+        if len(g) > 1:
+            para = g[g["granularity"] == "paragraph"]["labels"].iloc[0]
+            assert set(para) == set().union(*g[g["granularity"] == "item"]["labels"])
+
+
+def test_stale_or_escaping_references_fail_clearly(tmp_path):
+    row = json.loads((ROOT / "labels" / "seeds.jsonl").read_text("utf-8").splitlines()[3])
+    stale = tmp_path / "stale.jsonl"
+    stale.write_text(json.dumps({**row, "sha": "0" * 16}) + "\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="has changed"):
+        load_label_file(stale)
+    for bad in ("../../etc/passwd", "/etc/passwd", "seeds/../../../etc/passwd"):
+        f = tmp_path / "escape.jsonl"
+        f.write_text(json.dumps({**row, "file": bad}) + "\n", encoding="utf-8")
+        with pytest.raises(LabelError, match="relative path inside") as err:
+            load_label_file(f)
+        assert "exist" not in str(err.value)
+
+
+@pytest.mark.skipif(not INGENRE.is_dir(), reason="../shared/ingenre-dev is not present")
+def test_ingenre_dev_labels_load():
+    df = load_label_file(ROOT / "labels" / "ingenre_dev.jsonl")
+    assert len(df) == 1004 and df["group"].nunique() == 121
+    assert (df["granularity"] == "paragraph").sum() == 851
+
+
+def test_document_pooling_reads_a_paragraph_with_its_items():
+    units = pd.DataFrame({
+        "doc_id": ["d", "d", "d", "d", "e"], "paragraph": [0, 1, 1, 1, 1],
+        "granularity": ["paragraph", "paragraph", "item", "item", "paragraph"]})
+    P = np.array([[0.9, 0.0], [0.0, 0.1], [0.0, 0.7], [0.3, 0.0], [0.2, 0.2]])
+    out = pool_documents(P, document_structure(units), np.ones(5, dtype=bool))
+    np.testing.assert_array_equal(out[1], [0.3, 0.7])  # its items' highest
+    np.testing.assert_array_equal(out[[0, 2, 3, 4]], P[[0, 2, 3, 4]])  # items, other paragraphs, other documents
+    np.testing.assert_array_equal(pool_documents(P, document_structure(units), np.zeros(5, dtype=bool)), P)
+    assert document_structure(["plain", "texts"]) is None
+
+
+def test_document_aware_model_round_trips_and_keeps_work_reports_context_free(aware_model, mixed_labels, tmp_path):
+    assert set(aware_model.genre_estimators_) == {"fazhi_report"}
+    X = units_of(mixed_labels)
+    ctx_cols = [j for j, name in enumerate(aware_model.features_.get_feature_names_out())
+                if name.startswith("ctx__")]
+    assert ctx_cols and all(h.coef_[0, ctx_cols].any() == 0 for h in aware_model.estimators_ if hasattr(h, "coef_"))
+    save_model(aware_model, tmp_path / "m", {})
+    P = aware_model.predict_proba(X)
+    np.testing.assert_allclose(load_model(tmp_path / "m").predict_proba(X), P, atol=1e-12)
+    np.testing.assert_allclose(load_predictor(tmp_path / "m").predict_proba(X), P, atol=1e-12)
+    # document pooling: an enumerated seed paragraph scores at least what its items score
+    seeds = X[mixed_labels["genre"] == "fazhi_report"]
+    for _, g in seeds.groupby("paragraph"):
+        if len(g) > 1:
+            para = g.index[g["granularity"] == "paragraph"][0]
+            assert (P[para] >= P[g.index].max(axis=0) - 1e-12).all()
+
+
+def test_plain_texts_score_as_before_genre_aware_training(aware_model):
+    """A text without context is read as a work-report unit: the context-free default heads."""
+    P = aware_model.predict_proba(["全年受理法律援助案件405件，值班律师提供法律帮助"])
+    assert P[0, list(aware_model.classes_).index("legal_aid")] > 0.5
+
+
+def test_evaluation_keeps_genres_apart(mixed_labels):
+    sets = evaluation_sets(mixed_labels)
+    assert set(sets) == {"in-genre paragraphs", "in-genre units", "work reports"}
+    long = evaluate({"m": DomainTagger(threshold_folds=0, sentence_instances=False)}, mixed_labels, n_splits=3)
+    assert set(long["set"]) == set(sets) and "macro_10plus" in set(long["domain"])
+    loo = leave_one_document_out({"m": DomainTagger(threshold_folds=0, sentence_instances=False)}, mixed_labels,
+                                 ["seeds/002_537287280db083c9.txt"])
+    assert set(loo["set"]) == {"in-genre paragraphs", "in-genre units"}
+
+
+def test_tagging_with_pooling_writes_only_the_asked_granularity(aware_model, tmp_path, seeds_dir):
+    from nlp.apply.batch import tag_batch
+    from nlp.ingest import ingest
+
+    save_model(aware_model, tmp_path / "m", {})
+    report = tag_batch(seeds_dir, tmp_path / "p.jsonl", model_dir=tmp_path / "m", jobs=1, granularity=["paragraph"])
+    rows = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text("utf-8").splitlines()]
+    assert report.n_units == len(rows) == 98 and {r["granularity"] for r in rows} == {"paragraph"}
+    from nlp.apply.tagging import tag_frame
+
+    full = tag_frame(load_model(tmp_path / "m"), ingest(seeds_dir).units)
+    want = full[full["granularity"] == "paragraph"].set_index("unit_id")["labels"].to_dict()
+    assert {r["unit_id"]: r["labels"] for r in rows} == want
+
+
+def test_train_needs_an_output_folder():
+    run = subprocess.run([sys.executable, "-m", "nlp.cli", "train", str(ROOT / "labels" / "seeds.jsonl")],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--out" in run.stderr
