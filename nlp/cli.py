@@ -25,6 +25,7 @@ def _root() -> None:
 
 
 PathsArg = Annotated[list[str], typer.Argument(help="Report files, folders (recursive) or globs.")]
+GROUPINGS = ("region", "level", "province", "prefecture", "body", "doc_type")  # document columns for --by
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -167,7 +168,14 @@ def evaluate(
         fail(str(err))
     if holdout:
         from nlp.training.evaluate import score_fixed
+        from nlp.training.labels import data_hash, default_label_files
 
+        card = getattr(trained, "card_", {}) or {}
+        names = {Path(p).name for p in (labels or default_label_files())}
+        seen = sorted(names & set(card.get("label_files", [])))
+        if seen or data_hash(df) == card.get("data_hash"):
+            typer.echo(f"fazhi: warning: the model was trained on {', '.join(seen) or 'these labels'}; scores on its "
+                       "own training data overstate it (use --holdout only for a test set it never saw)", err=True)
         metrics = score_fixed({"model": trained, "keywords": KeywordTagger().fit()}, df)
     else:
         metrics = run_eval({"model": clone(trained), "keywords": KeywordTagger()}, df, n_splits=folds, seed=seed)
@@ -189,6 +197,9 @@ def tag(
     scheduler: Annotated[str | None, typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786), "
                                                   "or 'processes'/'threads' for a local Dask run.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+    genre: Annotated[str | None, typer.Option(help="For .jsonl units that do not give their own: 'fazhi_report' "
+                                              "(法治政府建设 reports) or 'gov_work_report'. Without it a unit of "
+                                              "unknown genre is tagged as a work-report unit.")] = None,
 ) -> None:
     """Tag report files/folders, or .jsonl tables of {"id", "text"} units, with work domains.
 
@@ -200,6 +211,8 @@ def tag(
     from nlp.tagger.serialize import load_predictor
 
     levels = parse_granularity(granularity)
+    if genre not in (None, "fazhi_report", "gov_work_report"):
+        fail(f"--genre must be fazhi_report or gov_work_report, not {genre!r}")
     unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
     if unit_tables and len(unit_tables) != len(paths):
         fail("give either report files/folders or .jsonl unit tables, not both in one run")
@@ -210,7 +223,7 @@ def tag(
     except (TableFormatError, ModelError) as err:
         fail(str(err))
     if unit_tables:
-        _tag_unit_tables(unit_tables, out, model, strict)
+        _tag_unit_tables(unit_tables, out, model, strict, genre)
     if scheduler is not None:
         from nlp.apply.dask_tag import tag_with_dask
 
@@ -223,16 +236,21 @@ def tag(
         report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume)
     except ValueError as err:
         fail(str(err))
+    if report.n_files_ok + report.n_files_skipped_resumed == 0:
+        out.unlink(missing_ok=True)  # nothing was read: no table, rather than an empty one
+        raise typer.Exit(exit_status(0, report.errors, strict))
     typer.echo(f"tagged {report.n_units} units of {report.n_files_ok} files in {report.seconds:.1f} s; wrote {out}"
                + (f" ({report.n_files_skipped_resumed} files resumed)" if report.n_files_skipped_resumed else ""))
     raise typer.Exit(exit_status(report.n_files_ok + report.n_files_skipped_resumed, report.errors, strict))
 
 
-def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool) -> None:
+def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool, genre: str | None) -> None:
     from nlp.apply.tagging import tag_unit_tables
     from nlp.tagger.serialize import load_predictor
 
-    table, errors = tag_unit_tables(load_predictor(model), tables)
+    if any(Path(t).resolve() == out.resolve() for t in tables):
+        fail(f"{out}: the output is also an input; choose another --out")
+    table, errors = tag_unit_tables(load_predictor(model), tables, genre)
     report_errors(errors)
     if table is not None:
         write_table(table, out)
@@ -284,6 +302,9 @@ def trends(
     """
     from nlp.analysis.workflows import run_trends
 
+    bad = [b for b in by or [] if b not in GROUPINGS]
+    if bad:  # checked before any work
+        fail(f"--by {bad[0]!r}: group by one of {', '.join(GROUPINGS)}")
     units, _ = _tagged_units(paths, model)
     res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed)
     typer.echo(res.tables["domain_by_year"].round(3).to_string(index=False))

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nlp.limits import display_path
+
 
 class ReadError(Exception):
     """A file that cannot be read as a report; ``str(err)`` is the one-line reason."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
+        path, reason = display_path(path), display_path(reason)  # one printable line, whatever the name
         super().__init__(f"{path}: {reason}")
-        self.path = str(path)
+        self.path = path
         self.reason = reason
 
 

@@ -199,12 +199,15 @@ def test_train_tag_evaluate_commands(tmp_path):
     assert "macro_core4" in p.stdout and (model_dir / "arrays.npz").exists()
     units = tmp_path / "units.jsonl"
     units.write_text('{"id": "u1", "text": "全年办理法律援助案件300件", "extra": 7}\n'
-                     '{"id": "u2", "text": "加强人民调解委员会建设"}\n', encoding="utf-8")
+                     '{"id": "u2", "text": "加强人民调解委员会建设"}\n', encoding="utf-8")  # u2 lacks "extra"
     out = tmp_path / "tagged.jsonl"
     p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(model_dir)],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    lines = out.read_text("utf-8").splitlines()
+    assert "NaN" not in lines[1]  # a field one row lacks is null, not the invalid bare NaN
+    rows = [json.loads(line) for line in lines]
+    assert rows[1]["extra"] is None
     first = rows[0]
     assert first["id"] == "u1" and first["extra"] == 7 and isinstance(first["labels"], list)
     assert set(first["scores"]) == set(load_taxonomy().codes)
@@ -228,9 +231,31 @@ def test_train_tag_evaluate_commands(tmp_path):
     assert p.returncode == 0, p.stderr
     micro = next(r for r in json.loads(p.stdout) if r["model"] == "model" and r["domain"] == "micro")
     assert micro["f1"] > 0.8  # scored on its own training data here: only checks the plumbing
+    assert "warning: the model was trained on mine.jsonl" in p.stderr  # and says so
     p = subprocess.run(run + ["tag", str(units), "--out", str(out), "--model", str(tmp_path / "nope")],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "card.json missing" in p.stderr and "Traceback" not in p.stderr
+    nothing = tmp_path / "nothing.csv"
+    p = subprocess.run(run + ["tag", str(tmp_path / "nonexistent"), "--out", str(nothing), "--model",
+                              str(model_dir)], capture_output=True, text=True)
+    assert p.returncode == 1 and "wrote" not in p.stdout and not nothing.exists()
+    p = subprocess.run(run + ["trends", str(ROOT / "seeds"), "--out", str(tmp_path / "t"), "--by", "city"],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 2 and "--by 'city'" in p.stderr and not (tmp_path / "t").exists()
+
+
+def test_a_loaded_model_refits_from_the_vectors_it_keeps(tmp_path, seed_labels, monkeypatch):
+    """clone(load_model()).fit(...) works on a fresh clone: the word vectors come from the model."""
+    from nlp.features.embeddings import save_word_vectors
+
+    words = np.array(["法律援助", "人民调解", "执法"])
+    save_word_vectors(tmp_path / "wv.npz", words, np.eye(3, 8, dtype=np.float32))
+    X, y = list(seed_labels["text"]), list(seed_labels["labels"])
+    model = DomainTagger(threshold_folds=0, sentence_instances=False, word_vectors=str(tmp_path / "wv.npz")).fit(X, y)
+    save_model(model, tmp_path / "m", {})
+    (tmp_path / "wv.npz").unlink()  # as on a fresh clone, where the training-time file is absent
+    refit = clone(load_model(tmp_path / "m")).fit(X, y)
+    np.testing.assert_allclose(refit.predict_proba(X[:5]), model.predict_proba(X[:5]), atol=1e-6)
 
 
 def test_fast_char_ngrams_match_scikit_learn():

@@ -36,25 +36,31 @@ QUICKSTART = nb([
     ("code", "res.units.groupby(['granularity', 'role']).size().unstack(fill_value=0)"),
     ("code", "items = res.units[res.units.granularity == 'item']\n"
              "items[['unit_id', 'role', 'section', 'text']].head(10)"),
-    ("md", "## Tagging with the shipped model"),
+    ("md", "## Tagging with the shipped model\n\nThe tagger reads each unit in its report: its heading "
+           "path, section role and the report's genre, and an enumerated paragraph with its items. So tag "
+           "the whole unit table (paragraphs and items), then look at the paragraphs."),
     ("code", "from nlp.tagger import load_model\nfrom nlp.apply.tagging import tag_frame\n"
-             "model = load_model()\ntagged = tag_frame(model, items)\n"
-             "tagged[['unit_id', 'labels', 'text']].head(10)"),
-    ("code", "from collections import Counter\nCounter(c for ls in tagged['labels'] for c in ls).most_common()"),
-    ("md", "Why did a unit get its tags? The terms that raised each domain's score:"),
-    ("code", "text = tagged[tagged['labels'].map(len) > 0].iloc[0]['text']\nprint(text[:120])\n"
-             "model.explain(text)"),
-    ("code", "assert len(res.documents) == 5 and tagged['labels'].map(len).sum() > 0"),
+             "model = load_model()\ntagged = tag_frame(model, res.units)\n"
+             "paragraphs = tagged[tagged.granularity == 'paragraph']\n"
+             "paragraphs[['unit_id', 'section', 'labels', 'text']].head(10)"),
+    ("code", "from collections import Counter\nCounter(c for ls in paragraphs['labels'] for c in ls).most_common()"),
+    ("md", "Why did a unit get its tags? For each domain: the sentence the score came from, the heading "
+           "when it raised the score, the cue phrases found, the terms, and each feature block's share:"),
+    ("code", "unit = paragraphs[paragraphs['labels'].map(len) > 0].iloc[3].to_dict()\nprint(unit['text'][:120])\n"
+             "model.explain(unit)"),
+    ("code", "assert len(res.documents) == 5 and paragraphs['labels'].map(len).sum() > 0"),
 ])
 
 RETRAIN = nb([
     ("md", "# Retraining the tagger on your own labels\n\nLabels are JSONL lines with `text` and `labels` "
            "(domain codes); an optional `group` (the document) keeps a document's units on one side of "
-           "every cross-validation split. Here we use the seed labels that ship with the project."),
+           "every cross-validation split, and optional `genre` (`fazhi_report` or `gov_work_report`), "
+           "`section` and `role` give the tagger a unit's context. Here we use the seed labels that ship "
+           "with the project, as plain texts."),
     ("code", SETUP),
     ("code", "import json\nrows = [json.loads(l) for l in (ROOT / 'labels' / 'seeds.jsonl').read_text('utf-8').splitlines()]\n"
              "mine = OUT / 'my_labels.jsonl'\n"
-             "mine.write_text(''.join(json.dumps({'text': r['text'], 'labels': r['labels'], 'group': r['source']},"
+             "mine.write_text(''.join(json.dumps({'text': r['text'], 'labels': r['labels'], 'group': r['file']},"
              " ensure_ascii=False) + '\\n' for r in rows), encoding='utf-8')\nlen(rows)"),
     ("md", "Cross-validated metrics (grouped by document), the model beside the keyword-rule baseline:"),
     ("code", "from nlp.training.evaluate import evaluate, side_by_side\nfrom nlp.tagger import KeywordTagger\n"

@@ -147,7 +147,7 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     from nlp.tagger.serialize import load_model
 
     out = Path(out_dir)
-    ing = ingest(paths)
+    ing = ingest(paths, exclude=[out])  # never the run's own outputs (report.html) read back as input
     if ing.documents.empty:
         return AnalysisResult(out), ing.errors
     model = load_model(model_dir)

@@ -230,3 +230,39 @@ def _torn_source(raw: bytes) -> str | None:
         return source_key(json.loads(m.group(1)))
     except json.JSONDecodeError:
         return None
+
+
+class OutputLock:
+    """An exclusive lock on an output path for the length of a run (``<out>.lock``, ``flock``).
+
+    Why: two runs writing the same partial at reserved offsets would interleave their rows (NUL
+    bytes, torn lines) while each reports success. The second run refuses at once, naming the
+    file; the operating system releases the lock when a run ends or dies, so no stale lock is
+    ever left to clear by hand.
+    """
+
+    def __init__(self, out: str | Path) -> None:
+        self.path = Path(out).with_name(Path(out).name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ValueError(f"{self.path.with_suffix('')}: another run is writing this output now; wait for it "
+                             "or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)  # while still holding it: a waiting run never sees a half state
+            os.close(self._fd)
+            self._fd = None

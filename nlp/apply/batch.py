@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.apply._json_rows import tagged_jsonl_many
-from nlp.apply._partial import Partial, Written, done_path, partial_path, source_key, write_reserved
+from nlp.apply._partial import OutputLock, Partial, Written, done_path, partial_path, source_key, write_reserved
 from nlp.apply.tagging import pools_documents
 from nlp.errors import ReadError
 from nlp.ingest.pipeline import ingest_file
@@ -324,6 +324,17 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
             failed(p)
         else:
             files.setdefault(source_key(p), p)
+    own = {source_key(f) for f in (out, partial_path(out), done_path(out))}
+    if own & set(files):
+        raise ValueError(f"{out}: the output is also an input; choose another --out")
+    with OutputLock(out):
+        return _run_batch(files, out, model_dir, jobs, granularity, resume, progress, codes, report, failed, t0)
+
+
+def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: int, granularity: tuple[str, ...],
+               resume: bool, progress: bool | None, codes: list[str], report: BatchReport, failed, t0: float
+               ) -> BatchReport:
+    """The batch of ``tag_batch`` once its inputs are known and its output locked."""
 
     header = {"fazhi_batch": BATCH_FORMAT, "granularity": list(granularity), "model": model_fingerprint(model_dir)}
     state = Partial(out, header)

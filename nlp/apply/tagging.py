@@ -83,6 +83,9 @@ def score_rows(model, rows: list[str | dict]) -> tuple[list[list[str]], np.ndarr
     return model.labels_from(proba, genres), np.round(proba, 4)
 
 
+OUTPUT_COLUMNS = ("labels", "scores")  # what tagging adds; an input's own columns of these names become *_input
+
+
 def pools_documents(model) -> bool:
     return bool(getattr(model, "document_pooling", False))
 
@@ -92,7 +95,7 @@ def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
     (``section``, ``role``, ``is_heading``, ``doc_type`` or ``genre``) are read when present, and
     the document structure (``doc_id``, ``paragraph``, ``granularity``) by a model that pools
     along it."""
-    out = units.copy()
+    out = units.rename(columns={c: f"{c}_input" for c in OUTPUT_COLUMNS if c in units.columns})  # kept, not clobbered
     if out.empty:
         out["labels"] = pd.Series(dtype=object)
         out["scores"] = pd.Series(dtype=object)
@@ -109,10 +112,15 @@ def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def tag_unit_tables(model, paths: Iterable[str | Path]) -> tuple[pd.DataFrame | None, list[ReadError]]:
+def tag_unit_tables(model, paths: Iterable[str | Path], genre: str | None = None
+                    ) -> tuple[pd.DataFrame | None, list[ReadError]]:
     """Tag ``.jsonl`` unit tables (``{"id", "text", ...}``); texts are cleaned like reports'.
 
-    Returns the tagged rows of every readable table (None when none was) and the errors.
+    Optional fields give context: ``section`` (heading path), ``heading``, ``role``,
+    ``is_heading``, ``genre`` or ``doc_type``. ``genre`` fills the genre of units that do not
+    say theirs (``fazhi_report`` for 法治政府建设 report units; without it, a unit of unknown
+    genre is tagged as a work-report unit). Returns the tagged rows of every readable table
+    (None when none was) and the errors.
     """
     from nlp.ingest.clean import clean_string
     from nlp.tables import read_units_jsonl
@@ -128,5 +136,10 @@ def tag_unit_tables(model, paths: Iterable[str | Path]) -> tuple[pd.DataFrame | 
             errors.append(ReadError(p, f"cannot open: {err.strerror or err}"))
             continue
         units["text"] = units["text"].map(clean_string)
+        if "section" not in units.columns and "heading" in units.columns:
+            units["section"] = units["heading"]
+        if genre:
+            given = units["genre"] if "genre" in units.columns else pd.Series([None] * len(units), index=units.index)
+            units["genre"] = given.where(given.notna() & (given != ""), genre)
         frames.append(tag_frame(model, units))
     return (pd.concat(frames, ignore_index=True) if frames else None), errors

@@ -34,8 +34,17 @@ def save_word_vectors(path: str | Path, words: np.ndarray, vectors: np.ndarray) 
 
 
 def load_word_vectors(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Words and vectors of an ``.npz`` from ``save_word_vectors``, or of a model's ``arrays.npz``
+    (the vectors a trained model keeps: a loaded model refits without the original file)."""
     data = np.load(path, allow_pickle=False)
-    return data["words"], data["vectors"].astype(np.float32)
+    if "words" in data:
+        return data["words"], data["vectors"].astype(np.float32)
+    if f"words__{MODEL_BLOCK}" in data:
+        return data[f"words__{MODEL_BLOCK}"], data[f"vectors__{MODEL_BLOCK}"].astype(np.float32)
+    raise ValueError(f"{path}: no word vectors in this file")
+
+
+MODEL_BLOCK = "w2v"  # the block's name in a model (``UnitFeatures``)
 
 
 class MeanWordVectors(Transformer):

@@ -227,8 +227,12 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     for k, v in {**front, **(overrides or {})}.items():
         if k in OVERRIDABLE and v not in (None, ""):
             try:
-                setattr(meta, k, int(v) if k == "year" else str(v))
-            except (TypeError, ValueError):
-                meta.warnings.append(f"ignored {k}={v!r} from front matter or metadata table (not a year)")
+                value = int(v) if k == "year" else str(v)
+                if k == "year" and not 1949 <= value <= 2100:
+                    raise ValueError(value)
+                setattr(meta, k, value)
+            except (TypeError, ValueError, OverflowError):
+                meta.warnings.append(f"ignored {k}={str(v)[:40]!r} from front matter or metadata table "
+                                     "(not a year between 1949 and 2100)")
     meta.warnings = doc.warnings + meta.warnings
     return meta

@@ -100,11 +100,12 @@ def warm_up() -> None:
     structure(doc)
 
 
-def iter_ingested(paths: Iterable[str | Path],
-                  metadata: dict[str, dict] | None = None) -> Iterator[Ingested | ReadError]:
-    """Stream ``Ingested`` documents (or ``ReadError``s) for files, folders and globs."""
+def iter_ingested(paths: Iterable[str | Path], metadata: dict[str, dict] | None = None,
+                  exclude: Iterable[str | Path] = ()) -> Iterator[Ingested | ReadError]:
+    """Stream ``Ingested`` documents (or ``ReadError``s) for files, folders and globs (files under
+    an ``exclude`` folder left out)."""
     metadata = metadata or {}
-    for p in expand_paths(paths):
+    for p in expand_paths(paths, exclude):
         if isinstance(p, ReadError):
             yield p
             continue
@@ -112,13 +113,14 @@ def iter_ingested(paths: Iterable[str | Path],
             yield ingest_file(p, metadata.get(p.name))
         except ReadError as err:
             yield err
-        except (ValueError, UnicodeError, OSError) as err:  # defensive: never kill a batch
-            yield ReadError(p, f"failed to process ({type(err).__name__}: {err})")
+        except Exception as err:  # whatever the exception, one file never stops a batch
+            yield ReadError(p, f"failed to process ({type(err).__name__}: {str(err)[:200]})")
 
 
 def ingest(paths: Iterable[str | Path] | str | Path,
            granularity: Iterable[str] = GRANULARITIES,
-           metadata: dict[str, dict] | str | Path | None = None, progress: bool | None = None) -> IngestResult:
+           metadata: dict[str, dict] | str | Path | None = None, progress: bool | None = None,
+           exclude: Iterable[str | Path] = ()) -> IngestResult:
     """Ingest reports into DataFrames (see the module docstring for the columns).
 
     ``progress`` shows a bar on stderr (None: only when stderr is a terminal, so pipes, logs
@@ -132,7 +134,7 @@ def ingest(paths: Iterable[str | Path] | str | Path,
     rows: list[dict] = []
     docs: list[dict] = []
     errors: list[ReadError] = []
-    stream = iter_ingested(paths, metadata)
+    stream = iter_ingested(paths, metadata, exclude)
     if progress or (progress is None and sys.stderr.isatty()):
         from tqdm import tqdm
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,7 @@ import yaml
 
 from nlp.documents import RawDocument
 from nlp.errors import ReadError
+from nlp.limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, display_path
 from nlp.resources import read_data_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
@@ -162,50 +165,113 @@ def read_bytes(data: bytes, source: str | Path, suffix: str | None = None) -> Ra
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing anchors and aliases (an alias bomb expands a few KB into GB)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases are not allowed in front matter")
+        return super().compose_node(parent, index)
+
+
 def _parse_front_matter(raw: RawDocument) -> None:
     fm, body = split_front_matter(raw.text)
     if not fm and not raw.text.lstrip("\ufeff").startswith("---"):
         return
+    if len(fm.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raw.warnings.append(f"front matter over {MAX_FRONT_MATTER_BYTES:,} bytes ignored")
+        fm = ""
     try:
-        data = yaml.load(fm, Loader=_YAML_LOADER) if fm else {}
-    except yaml.YAMLError:
+        loader = _NoAliasLoader if ("&" in fm or "*" in fm) else _YAML_LOADER
+        data = yaml.load(fm, Loader=loader) if fm else {}
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         data = None
     raw.front_matter = data if isinstance(data, dict) else {}
     raw.body_start = len(raw.text) - len(body)
 
 
 def read_file(path: str | Path) -> RawDocument:
-    """Read one report file."""
+    """Read one report file: regular files only (a FIFO, device or socket is reported without being
+    opened), at most ``MAX_FILE_BYTES`` (``nlp.limits``)."""
     p = Path(path)
     try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise ReadError(path, "is a directory") from None
+        st = p.stat()
     except OSError as err:
         raise ReadError(path, f"cannot open: {err.strerror or err}") from None
-    return read_bytes(data, path)
+    if stat.S_ISDIR(st.st_mode):
+        raise ReadError(path, "is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+        raise ReadError(path, f"{kind}, not a regular file: skipped without reading")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ReadError(path, f"larger than the {MAX_FILE_BYTES:,}-byte limit (FAZHI_MAX_FILE_BYTES)")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ReadError(path, f"cannot open: {err.strerror or err}") from None
+    if len(data) > MAX_FILE_BYTES:  # a file that grew, or one whose size the system does not tell
+        raise ReadError(path, f"larger than the {MAX_FILE_BYTES:,}-byte limit (FAZHI_MAX_FILE_BYTES)")
+    return read_bytes(data, display_path(path))
 
 
-def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | ReadError]:
+def expand_paths(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Iterator[Path | ReadError]:
     """Expand files, folders (recursively, supported suffixes only) and glob patterns.
 
-    Yields a ``ReadError`` for a path that matches nothing, so a typo is reported, not ignored.
+    Yields a ``ReadError`` for a path that matches nothing, so a typo is reported, not ignored,
+    and for a subfolder that cannot be listed. Symbolic links are followed, each real folder once
+    (a link loop cannot repeat files or hang), and a file named twice is read once. Files under
+    an ``exclude`` folder (e.g. the run's own output folder) are left out.
     """
+    seen: set[str] = set()
+    skip = [os.path.realpath(e) for e in exclude]
+
+    def fresh(f: Path) -> bool:
+        real = os.path.realpath(f)
+        if real in seen or any(real == e or real.startswith(e + os.sep) for e in skip):
+            return False
+        seen.add(real)
+        return True
+
     for item in paths:
         s = str(item)
         p = Path(s)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield f
-        elif p.exists():
-            yield p
+            yield from (f for f in _walk(p) if isinstance(f, ReadError) or fresh(f))
+        elif p.exists() or p.is_symlink():
+            if fresh(p):
+                yield p
         elif any(ch in s for ch in "*?["):
             matches = sorted(glob.glob(s, recursive=True))
             if not matches:
-                yield ReadError(s, "no file matches this pattern")
+                yield ReadError(display_path(s), "no file matches this pattern")
             for m in matches:
-                if Path(m).is_file():
+                if Path(m).is_file() and fresh(Path(m)):
                     yield Path(m)
         else:
-            yield ReadError(s, "no such file or directory")
+            yield ReadError(display_path(s), "no such file or directory")
+
+
+def _walk(root: Path) -> Iterator[Path | ReadError]:
+    """Supported files under ``root``, sorted, each real folder visited once."""
+    visited: set[str] = set()
+    found: list[Path] = []
+    errors: list[ReadError] = []
+
+    def on_error(err: OSError) -> None:
+        errors.append(ReadError(display_path(err.filename or root), f"cannot list folder: {err.strerror or err}"))
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=on_error):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs.sort()
+        for name in files:
+            f = Path(folder) / name
+            if f.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(f)
+    yield from errors
+    yield from sorted(found)

@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from nlp.errors import ReadError
+from nlp.limits import MAX_INFLATE_RATIO, MAX_INFLATED_BYTES
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -16,6 +17,11 @@ def docx_text(data: bytes, source: str | Path) -> str:
     """Return the document's paragraphs joined by newlines; tables row by row."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("word/document.xml")
+            if info.file_size > MAX_INFLATED_BYTES or info.file_size > MAX_INFLATE_RATIO * max(info.compress_size, 1):
+                raise ReadError(source, f"document.xml inflates to {info.file_size:,} bytes from "
+                                        f"{info.compress_size:,} (over the limits: FAZHI_MAX_INFLATED_BYTES, "
+                                        "FAZHI_MAX_INFLATE_RATIO)")
             xml = zf.read("word/document.xml")
     except zipfile.BadZipFile:
         raise ReadError(source, "broken .docx (not a valid zip archive)") from None

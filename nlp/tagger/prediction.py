@@ -22,6 +22,7 @@ from nlp.features.units import as_units
 from nlp.tagger.document import document_structure, pool_documents
 
 IN_GENRE = "fazhi_report"  # the users' genre (a unit's ``genre``; '' when unknown)
+UNKNOWN_AS = "gov_work_report"  # plain texts of unknown genre are tagged as work-report units
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -194,11 +195,17 @@ class PooledPrediction:
                     np.maximum.at(p, owner[keep], self._from_decision(heads, zs[keep][:, cols], stack))
         return p
 
+    def _rows_of(self, genres: list[str] | None, g: str) -> list[int]:
+        """Units read as genre ``g``: its own, and for the work-report genre the units of unknown
+        genre too, which are scored as work-report units (the default heads, sentence pooling)."""
+        also = "" if g == UNKNOWN_AS else None
+        return [i for i, x in enumerate(genres or ()) if x == g or x == also]
+
     def _calibrate(self, p: np.ndarray, genres: list[str] | None = None) -> np.ndarray:
         """Platt scaling, per genre where the model has a genre's own calibration."""
         out = sigmoid_calibrate(p, getattr(self, "calibration_", None))
         for g, calib in (getattr(self, "genre_calibration_", None) or {}).items():
-            rows = [i for i, x in enumerate(genres or ()) if x == g]
+            rows = self._rows_of(genres, g)
             if rows:
                 out[rows] = sigmoid_calibrate(p[rows], calib)
         return out
@@ -207,7 +214,7 @@ class PooledPrediction:
         """(units × domains) thresholds: the genre's own where the model has them."""
         out = np.tile(self.thresholds_, (len(genres), 1))
         for g, th in (getattr(self, "genre_thresholds_", None) or {}).items():
-            rows = [i for i, x in enumerate(genres) if x == g]
+            rows = self._rows_of(genres, g)
             if rows:
                 out[rows] = th
         return out

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import zipfile
+import zlib
 from importlib import metadata
 from pathlib import Path
 
@@ -221,9 +223,14 @@ def _read_model(model_dir: str | Path | None, taxonomy_path: str | None):
     try:
         config = json.loads((model_dir / "config.json").read_text("utf-8"))
         vocabs = json.loads((model_dir / "vocab.json").read_text("utf-8"))
-        arrays = np.load(model_dir / "arrays.npz", allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ModelError(f"{model_dir}: incomplete or damaged model files ({err})") from None
+        with np.load(model_dir / "arrays.npz", allow_pickle=False) as npz:  # read whole: damage shows here
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise ModelError(f"{model_dir}: incomplete or damaged model files ({type(err).__name__}: {err})") from None
+    if not isinstance(config, dict) or config.get("taxonomy_version") != taxonomy.version:
+        raise ModelError(f"{model_dir}: config.json says taxonomy version "
+                         f"{config.get('taxonomy_version') if isinstance(config, dict) else None!r}, the current "
+                         f"taxonomy is {taxonomy.version!r}; retrain it with `fazhi train`")
     if config.get("format") != FORMAT_VERSION:
         raise ModelError(f"{model_dir}: unsupported model format {config.get('format')!r} (this version reads "
                          f"format {FORMAT_VERSION}); retrain it with `fazhi train`")
@@ -274,6 +281,8 @@ def load_model(model_dir: str | Path | None = None, taxonomy_path: str | None = 
     from nlp.tagger.estimator import DomainTagger
 
     card, config, vocabs, arrays, params = _read_model(model_dir, taxonomy_path)
+    if params.get("word_vectors"):  # refit (clone(model).fit) reads the vectors the model keeps
+        params["word_vectors"] = str((Path(model_dir) if model_dir else DEFAULT_MODEL_DIR).resolve() / "arrays.npz")
     model = DomainTagger(**{**params, "head": _head_from_json(params.get("head"))})
     model.classes_ = np.array(config["domains"])
     model.taxonomy_version_ = config["taxonomy_version"]
