@@ -210,7 +210,7 @@ def test_damaged_or_mismatched_models_are_named(tmp_path):
     (model / "arrays.npz").write_bytes(arrays)
     config = json.loads((model / "config.json").read_text("utf-8"))
     (model / "config.json").write_text(json.dumps({**config, "taxonomy_version": "0.0"}), "utf-8")
-    with pytest.raises(ModelError, match="config.json says taxonomy version"):
+    with pytest.raises(ModelError, match=r"config\.json says taxonomy version"):
         load_predictor(model)
 
 
