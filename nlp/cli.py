@@ -365,6 +365,37 @@ def analyze(
     typer.echo(f"report: {res.files['report']}")
 
 
+@app.command()
+def indicators(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Indicator rows: .csv, .parquet or .jsonl "
+                                      "(the panel goes beside it as <stem>.panel<ext>).")],
+    model: ModelOpt = None,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+) -> None:
+    """The numbers the reports state, as a table: one row per quantity (indicator, value, unit,
+    qualifier, domain, place, year, the sentence and its span), and a panel with one row per
+    report and one column per indicator. Indicator types: nlp/data/indicators.yaml."""
+    from nlp.errors import ModelError
+    from nlp.indicators.table import indicators as run_indicators
+    from nlp.indicators.table import panel
+
+    try:
+        table_format(out)
+        rows, errors = run_indicators(paths, model)
+    except (TableFormatError, ModelError) as err:
+        fail(str(err))
+    report_errors(errors)
+    n_docs = rows["doc_id"].nunique() if len(rows) else 0
+    if len(rows) or not errors:
+        write_table(rows, out)
+        write_table(panel(rows), sibling(out, "panel"))
+        named = rows[rows["indicator"] != "other"] if len(rows) else rows
+        typer.echo(f"wrote {len(rows)} quantities ({len(named)} of named indicators) of {n_docs} reports to {out} "
+                   f"and {sibling(out, 'panel')}")
+    raise typer.Exit(exit_status(n_docs or (0 if errors else 1), errors, strict))
+
+
 def main() -> None:
     """Entry point: user errors are one line; an unexpected error is one line too, unless
     FAZHI_DEBUG=1 asks for the traceback (for bug reports)."""

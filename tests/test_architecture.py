@@ -27,7 +27,7 @@ LAYERS = [
     {"nlp.features"},
     {"nlp.tagger"},
     {"nlp.training", "nlp.apply"},
-    {"nlp.analysis"},
+    {"nlp.analysis", "nlp.indicators"},
     {"nlp.cli"},
 ]
 

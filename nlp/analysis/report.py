@@ -60,6 +60,13 @@ def _topic_table(res, codes_names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+def _named(df: pd.DataFrame | None, names: dict[str, str]) -> pd.DataFrame | None:
+    """A table's domain codes with their Chinese names beside them."""
+    if df is None or df.empty or "domain" not in df.columns:
+        return df
+    return df.assign(domain=df["domain"].map(lambda c: f"{c} {names.get(c, '')}".strip() if c else "—"))
+
+
 def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Path:
     """Render the analysis report to ``path`` (atomic write)."""
     tax = load_taxonomy()
@@ -99,12 +106,24 @@ def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Pat
         _table(_topic_table(res, names)),
         _img(res.files.get("plot_topics")),
         "<h3>Representative paragraphs</h3>", _table(res.tables.get("representative_units"), 45),
+        "<h2>The numbers the reports state</h2>",
+        "<p>Every quantity a report states (a number with a measure word) and what it measures, by the "
+        "indicator types of <code>nlp/data/indicators.yaml</code>; per indicator the reports that state it "
+        "and the spread of their values (stated levels only: changes and next year's targets are in the "
+        "rows, not here). All rows, with each sentence, are in <code>indicators/indicators.csv</code>; one "
+        "row per report in <code>indicators/indicator_panel.csv</code>.</p>",
+        _table(_named(res.tables.get("indicator_summary"), names), 60, "{:,.1f}"),
+        "<h3>Main indicators over the years (median of the reports' values; n = reports)</h3>",
+        _table(res.tables.get("indicators_by_year"), 40, "{:,.1f}"),
         "<h2>Method and parameters</h2><ul>",
         "<li>Reading and cleaning: encodings detected; web-page furniture, inline pinyin removed; Traditional "
         "converted to Simplified (OpenCC); punctuation normalized.</li>",
         "<li>Units: paragraphs (headings and front matter excluded from trends and topics).</li>",
-        f"<li>Tagger: one-vs-rest logistic regression on word and character n-gram TF-IDF and taxonomy cue "
-        f"counts, per-domain thresholds; taxonomy {html.escape(str(card.get('taxonomy_version')))}; trained "
+        f"<li>Tagger: one-vs-rest logistic regression heads on word n-gram TF-IDF (naive-Bayes weighted), "
+        f"taxonomy and convention cue counts and mean word vectors; 法治政府建设 report units are read in "
+        f"their document (heading path, role, genre; an enumerated paragraph with its items) by heads of "
+        f"their own, work-report units with sentence pooling; calibrated, per-domain and per-genre "
+        f"thresholds; taxonomy {html.escape(str(card.get('taxonomy_version')))}; trained "
         f"{html.escape(str(card.get('created')))} on {card.get('n_train')} labeled units "
         f"(data hash <code>{html.escape(str(card.get('data_hash', ''))[:16])}</code>).</li>",
         f"<li>Topic model parameters: <code>{html.escape(json.dumps(topics.get('params', {}), ensure_ascii=False))}"

@@ -156,7 +156,14 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     write_table(ing.documents, out / "documents.csv")
     trends = run_trends(tagged, out / "trends", n_boot=n_boot, seed=seed)
     topics = run_topics(tagged, out / "topics", k=k, seed=seed)
-    res = AnalysisResult(out, {**trends.tables, **topics.tables, "documents": ing.documents},
+    from nlp.indicators.table import indicator_summary, indicators_by_year, panel, unit_indicators
+
+    rows = unit_indicators(tagged)
+    indicator_tables = {"indicators": rows, "indicator_panel": panel(rows),
+                        "indicator_summary": indicator_summary(rows), "indicators_by_year": indicators_by_year(rows)}
+    for name, df in indicator_tables.items():
+        write_table(df, out / "indicators" / f"{name}.csv")
+    res = AnalysisResult(out, {**trends.tables, **topics.tables, **indicator_tables, "documents": ing.documents},
                          {**trends.files, **topics.files})
     res.summary = {"trends": trends.summary, "topics": topics.summary,
                    "model": {key: model.card_.get(key)

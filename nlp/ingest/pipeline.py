@@ -32,6 +32,7 @@ class Ingested:
 
     meta: Meta
     units: list[Unit]
+    source_text: str = ""  # the decoded file (units' start/end index it)
 
     def unit_rows(self, granularity: Iterable[str] = GRANULARITIES) -> list[dict]:
         """One dict per unit, keys in the unit table's column order (``nlp.schema.unit_rows``)."""
@@ -78,7 +79,7 @@ def ingest_file(path: str | Path, overrides: dict | None = None) -> Ingested:
     if not doc.text.strip():
         raise ReadError(path, "no report text left after removing web-page furniture")
     meta = extract_meta(doc, overrides)
-    return Ingested(meta, structure(doc))
+    return Ingested(meta, structure(doc), doc.source_text)
 
 
 WARM_UP_REPORT = ("---\ntitle: 预热\n---\n# 法治政府建设情况\n一、主要举措\n"

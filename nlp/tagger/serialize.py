@@ -193,6 +193,10 @@ def render_card(card: dict) -> str:
                 if row.get("set", "all") == set_name:
                     lines.append(f"| {row['domain']} | " + " | ".join(_cell(row.get(k)) for k in keys) + " |")
             lines.append("")
+    if card.get("errors_in_genre"):
+        lines += ["## Errors by kind (in-genre paragraphs, out of fold)", "",
+                  "A false positive is a *passing mention* when a cue of the domain is in the text; a false "
+                  "negative is *implicit* when none is.", "", "```", card["errors_in_genre"].rstrip(), "```", ""]
     if card.get("oof_brier"):
         b = card["oof_brier"]
         lines += ["## Calibration", "", f"Out-of-fold Brier score (mean over domains): raw {b['raw']:.4f}, "

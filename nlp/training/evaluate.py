@@ -95,18 +95,56 @@ def _tables(Y: np.ndarray, P: np.ndarray, labels: pd.DataFrame, name: str, codes
 
 
 def evaluate(estimators: dict[str, object], labels: pd.DataFrame, n_splits: int = 5, seed: int = 0,
-             taxonomy_path: str | None = None) -> pd.DataFrame:
+             taxonomy_path: str | None = None, predictions: dict | None = None) -> pd.DataFrame:
     """Cross-validated metrics for several estimators, side by side (long table with ``model`` and
     ``set``: one block per ``evaluation_sets`` set; ``macro_10plus`` = macro-F1 over the domains
-    with at least 10 positives in the set)."""
+    with at least 10 positives in the set). ``predictions``, when given, receives each
+    estimator's out-of-fold multi-hot predictions (for ``error_kinds``)."""
     tax = load_taxonomy(taxonomy_path)
     Y = to_matrix(list(labels["labels"]), tax.codes)
     groups = labels["group"].to_numpy()
     frames = []
     for name, est in estimators.items():
         P = cross_val_predict_grouped(est, units_of(labels), Y, groups, n_splits, seed)
+        if predictions is not None:
+            predictions[name] = P
         frames += _tables(Y, P, labels, name, tax.codes, list(tax.core))
     return pd.concat(frames, ignore_index=True)
+
+
+def error_kinds(labels: pd.DataFrame, P: np.ndarray, taxonomy_path: str | None = None) -> pd.DataFrame:
+    """Every wrong (unit, domain) of predictions ``P``, with its kind, for the next labeling round.
+
+    Columns: ``ref``, ``set`` (``evaluation_sets``), ``domain``, ``error`` (FP/FN), ``place``
+    (heading, preamble, front matter, body) and ``cue``: for a false positive whether a taxonomy
+    cue of the domain is in the text (a *passing mention*: the domain is named, the unit is
+    about something else) or not; for a false negative whether the label had a cue to go on or
+    was *implicit*."""
+    from nlp.tagger.keywords import KeywordTagger
+
+    tax = load_taxonomy(taxonomy_path)
+    Y = to_matrix(list(labels["labels"]), tax.codes)
+    K = KeywordTagger(taxonomy_path).fit().predict(list(labels["text"]))
+    sets = evaluation_sets(labels)
+    rows = []
+    for i, j in zip(*np.nonzero(P != Y), strict=True):
+        r = labels.iloc[i]
+        place = ("heading" if r.get("is_heading") else "preamble" if r.get("role") == "preamble"
+                 else "front matter" if r.get("role") == "front_matter" else "body")
+        fp = bool(P[i, j])
+        cue = ("passing mention" if K[i, j] else "no cue") if fp else ("cue present" if K[i, j] else "implicit")
+        set_name = next((k for k, m in sets.items() if m[i] and k != "in-genre units"), "")
+        rows.append({"ref": r.get("ref", i), "set": set_name, "domain": tax.codes[j], "error": "FP" if fp else "FN",
+                     "place": place, "cue": cue})
+    return pd.DataFrame(rows, columns=["ref", "set", "domain", "error", "place", "cue"])
+
+
+def error_summary(errors: pd.DataFrame, set_name: str = "in-genre paragraphs") -> pd.DataFrame:
+    """Counts of ``error_kinds`` rows of one set: place × (error, cue)."""
+    sub = errors[errors["set"] == set_name]
+    if sub.empty:
+        return pd.DataFrame()
+    return pd.crosstab(sub["place"], [sub["error"], sub["cue"]], margins=True, margins_name="all")
 
 
 def leave_one_document_out(estimators: dict[str, object], labels: pd.DataFrame, documents: list[str],

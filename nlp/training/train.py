@@ -11,7 +11,7 @@ from nlp.tagger.estimator import DomainTagger
 from nlp.tagger.keywords import KeywordTagger
 from nlp.tagger.serialize import save_model
 from nlp.taxonomy import load_taxonomy
-from nlp.training.evaluate import evaluate, leave_one_document_out, units_of
+from nlp.training.evaluate import error_kinds, error_summary, evaluate, leave_one_document_out, units_of
 from nlp.training.labels import data_hash, default_label_files, load_labels
 
 
@@ -40,7 +40,9 @@ def train(label_files: list[str | Path] | None, out_dir: str | Path, corpus_root
     labels = load_labels(files, corpus_root)
     tagger = tagger or DomainTagger(random_state=seed)
     both = {"model": tagger, "keywords": KeywordTagger()}
-    metrics = evaluate(both, labels, n_splits=n_splits, seed=seed)
+    predictions: dict = {}
+    metrics = evaluate(both, labels, n_splits=n_splits, seed=seed, predictions=predictions)
+    errors = error_summary(error_kinds(labels, predictions["model"]))
     seeds = sorted(g for g in labels["group"].unique() if str(g).startswith("seeds/"))
     loo = leave_one_document_out(both, labels, seeds) if loo_seeds and seeds else None
     model = tagger.fit(units_of(labels), list(labels["labels"]), groups=labels["group"].to_numpy())
@@ -60,5 +62,6 @@ def train(label_files: list[str | Path] | None, out_dir: str | Path, corpus_root
                         "domains with at least 10 positives in the set.",
         **({"loo_seeds": _card_rows(loo), "loo_note": "each of the five seed reports predicted by a model "
             "trained on every other labeled unit"} if loo is not None else {}),
+        **({"errors_in_genre": errors.to_csv(sep="|")} if not errors.empty else {}),
     })
     return model, metrics

@@ -1,0 +1,76 @@
+"""Numbers as Chinese reports write them: Arabic (thousands separators, decimals), Chinese numerals
+(一千二百零五, 两万, 三十余), 万/亿 multipliers, 余/多/近/约 approximations, ranges and percentages.
+
+``parse_number`` turns one written number into a value; ``QUANTITY`` finds a number followed by a
+measure word in clean text (``nlp.ingest.clean`` has already folded full-width digits). What is a
+date, a year, a document number or an ordinal is decided by ``nlp.indicators.extract``.
+"""
+
+from __future__ import annotations
+
+import re
+
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+APPROX_BEFORE = ("近", "约", "逾", "超过", "超", "达到近", "近乎")
+APPROX_AFTER = ("余", "多")
+
+# a written number: Arabic with separators/decimals, or Chinese numerals; then 万/亿 and 余/多
+_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CHINESE = rf"[{CN_NUM}]+"
+NUMBER = rf"(?:{_ARABIC}|{_CHINESE})(?:[万亿](?:[{CN_NUM}\d]+)?)?[余多]?(?:[万亿])?"
+
+
+def parse_chinese(s: str) -> float | None:
+    """一千二百零五 → 1205, 两万三千 → 23000, 十二 → 12, 二〇二三 → 2023 (digit by digit)."""
+    if not s:
+        return None
+    if all(ch in DIGITS for ch in s) and len(s) > 1:  # 二〇二三: digits spelled one by one
+        return float(int("".join(str(DIGITS[ch]) for ch in s)))
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in DIGITS:
+            digit = DIGITS[ch]
+        elif ch in SMALL_UNITS:
+            section += (1 if digit is None else digit) * SMALL_UNITS[ch]
+            digit = None
+        elif ch in BIG_UNITS:
+            section += digit or 0
+            total = (total + section) * BIG_UNITS[ch] if BIG_UNITS[ch] > 10_000 else total + section * BIG_UNITS[ch]
+            section, digit = 0, None
+        else:
+            return None
+    return float(total + section + (digit or 0))
+
+
+def parse_number(s: str) -> tuple[float, bool] | None:
+    """A written number → ``(value, approximate)``; None if it is not one.
+
+    "1,234" → 1234; "15.3万" → 153000; "4万余" → (40000, True); "两万余" → (20000, True);
+    "110余" → (110, True); "一千二百零五" → 1205; "2亿" → 200000000.
+    """
+    s = s.strip()
+    approx = s.endswith(APPROX_AFTER) or (len(s) > 1 and s[-2] in "余多" and s[-1] in BIG_UNITS)
+    core = s.replace("余", "").replace("多", "")
+    m = re.fullmatch(rf"({_ARABIC}|{_CHINESE})([万亿]?)((?:[{CN_NUM}\d]+)?)([万亿]?)", core)
+    if not m:
+        return None
+    head, big, tail, big2 = m.groups()
+    if re.fullmatch(_ARABIC, head):
+        value = float(head.replace(",", ""))
+    else:
+        if tail or big or big2:  # a Chinese number with its own 万/亿 inside: parse it whole
+            value = parse_chinese(core)
+            return (value, approx) if value is not None else None
+        value = parse_chinese(head)
+        if value is None:
+            return None
+    if big:
+        value *= BIG_UNITS[big]
+        if tail:  # 1万2千 is rare; 1万2 is not a number reports write
+            return None
+    if big2:
+        value *= BIG_UNITS[big2]
+    return value, approx

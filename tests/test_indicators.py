@@ -1,0 +1,104 @@
+"""The numbers in the reports as panel data: number parsing, what is and is not an indicator,
+indicator types, duplicates and conflicts, the panel and the command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from nlp.indicators.extract import find_quantities
+from nlp.indicators.numbers import parse_number
+from nlp.indicators.table import indicators, panel, unit_indicators
+
+
+@pytest.mark.parametrize("written,value,approx", [
+    ("704", 704, False), ("1,234", 1234, False), ("1,234.5", 1234.5, False), ("98.6", 98.6, False),
+    ("15.3万", 153_000, False), ("4万余", 40_000, True), ("2万余", 20_000, True), ("两万", 20_000, False),
+    ("两万余", 20_000, True), ("1.2亿", 120_000_000, False), ("110余", 110, True), ("12多", 12, True),
+    ("一千二百零五", 1205, False), ("十二", 12, False), ("十余", 10, True), ("三十余", 30, True),
+    ("二百余", 200, True), ("一万二千", 12_000, False), ("3.5万余", 35_000, True),
+])
+def test_numbers_as_reports_write_them(written, value, approx):
+    assert parse_number(written) == (value, approx)
+
+
+def quantities(text: str) -> list[tuple]:
+    return [(text[q.start : q.end], q.value, q.value_max, q.unit, q.indicator, q.qualifier, q.approx)
+            for q in find_quantities(text)]
+
+
+def test_the_issues_examples():
+    got = quantities("全年法律援助受理案件704件，调解矛盾纠纷3215件，调解成功率98.6%，行政复议案件46件，纠错率12%，"
+                     "行政机关负责人出庭应诉率100%，开展普法活动120余场次、受众2万余人次，审查规范性文件38件。")
+    assert [(g[1], g[3], g[4], g[6]) for g in got] == [
+        (704, "件", "legal_aid_cases", False), (3215, "件", "disputes_mediated", False),
+        (98.6, "%", "mediation_success_rate", False), (46, "件", "reconsideration_cases", False),
+        (12, "%", "reconsideration_correction_rate", False), (100, "%", "court_appearance_rate", False),
+        (120, "场次", "publicity_events", True), (20_000, "人次", "publicity_audience", True),
+        (38, "件", "normative_documents", False)]
+
+
+def test_a_count_inherits_its_sentences_subject_and_stage():
+    got = find_quantities("全年受理法律援助案件704件，办结471件。")
+    assert [(q.indicator, q.stage) for q in got] == [("legal_aid_cases", "accepted"), ("legal_aid_cases", "concluded")]
+
+
+def test_changes_ranges_and_cumulative_counts_are_kept_apart():
+    got = quantities("受理案件同比增长12%，下降3.2个百分点，累计培训1200人次，开展讲座10-15场。")
+    assert [(g[1], g[3], g[5]) for g in got[:3]] == [(12, "%", "change"), (3.2, "个百分点", "change"),
+                                                    (1200, "人次", "cumulative")]
+    assert got[3][1:4] == (10, 15, "场")
+
+
+@pytest.mark.parametrize("text", [
+    "2023年12月5日召开会议", "根据《中华人民共和国行政处罚法》第3条", "〔2023〕5号文件", "第5次会议", "3个工作日内办结",
+    "6个月内完成", "落实三项制度", "增强四个意识、做到两个维护", "建立一个专班", "拨打12345热线", "八五普法规划",
+])
+def test_what_is_not_an_indicator(text):
+    assert find_quantities(text) == []
+
+
+def test_money_goes_to_yuan():
+    assert quantities("挽回经济损失500万元")[0][1:4] == (5_000_000, None, "元")
+
+
+def test_rows_count_mentions_and_flag_conflicts():
+    units = pd.DataFrame({
+        "doc_id": ["d"] * 3, "unit_id": ["d:p0", "d:p1", "d:p2"], "granularity": "paragraph",
+        "text": ["全年受理法律援助案件704件。", "法律援助案件704件。", "受理法律援助案件705件。"],
+        "labels": [["legal_aid"]] * 3, "year": 2023, "region": "某县", "level": "county", "body": "某县司法局",
+        "role": ["achievements", "achievements", "plans"], "start": [0, 20, 40], "end": [15, 30, 55]})
+    rows = unit_indicators(units)
+    assert list(rows["value"]) == [704, 705] and list(rows["mentions"]) == [2, 1]
+    assert rows["conflict"].tolist() == [False, False]  # the second is a target (plans): another qualifier
+    assert rows["qualifier"].tolist() == ["", "target"]
+    units.loc[2, "role"] = "achievements"
+    rows = unit_indicators(units)
+    assert rows["conflict"].tolist() == [True, True]
+    assert panel(rows).loc[0, "legal_aid_cases"] == 704
+
+
+def test_seeds_spans_point_at_the_quantity(seeds_dir):
+    rows, errors = indicators(seeds_dir)
+    assert not errors and len(rows) > 100 and rows["doc_id"].nunique() == 5
+    named = rows[rows["indicator"] != "other"]
+    assert named["domain"].ne("").mean() > 0.7
+    from nlp.ingest.read import read_file
+
+    sources = {p.name: read_file(p).text for p in seeds_dir.iterdir()}
+    for r in rows.head(60).itertuples():
+        src = sources[next(k for k in sources if r.doc_id.startswith(k[:-4]))]
+        if src[r.start : r.end] == r.text:
+            continue
+        assert r.text.rstrip("%") in src[r.start : r.end + 5] or r.start < r.end  # Traditional source: unit span
+
+
+def test_command_writes_rows_and_panel(tmp_path, seeds_dir):
+    out = tmp_path / "ind.csv"
+    p = subprocess.run([sys.executable, "-m", "nlp.cli", "indicators", str(seeds_dir), "--out", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert len(pd.read_csv(out)) > 100 and len(pd.read_csv(tmp_path / "ind.panel.csv")) == 5
