@@ -11,6 +11,8 @@ For nested, seeded samples of the corpus files (10%, 25%, 50%, 100% by default) 
   the smaller subsets before it (flat figures = memory does not grow with the batch);
 - segmentation only (``Tokenizer("jieba").cut`` and ``Tokenizer("rjieba").cut``) on the same
   decoded file texts, MB/s;
+- indicator extraction (``nlp.indicators.table.unit_indicators``, one process) over the tagged
+  paragraphs of the same output, and its time as a share of the end-to-end tagging time;
 - LDA fit time: ``nlp.analysis.topics.TopicModel(k=10, passes=...)`` fitted on the non-heading
   paragraphs of the tagged output (tokenizing, phrases, dictionary, LDA and the c_v/c_npmi
   coherence that ``fit`` computes are all inside this time).
@@ -98,6 +100,20 @@ def paragraphs(jsonl: Path) -> list[str]:
     return out
 
 
+def indicator_seconds(jsonl: Path) -> tuple[float, int]:
+    """Seconds (one process) to extract the indicators of a tagged output's paragraphs (reading the
+    JSON lines is not timed), and how many quantities."""
+    import pandas as pd
+
+    from nlp.indicators.table import unit_indicators
+
+    units = pd.read_json(jsonl, lines=True, dtype=False)
+    units = units[units["granularity"] == "paragraph"]
+    t0 = time.perf_counter()
+    rows = unit_indicators(units)
+    return time.perf_counter() - t0, len(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fractions", default="0.1,0.25,0.5,1.0", help="comma-separated file fractions")
@@ -144,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  tagged {frac:.0%}: {len(subset)} files in {e2e:.1f} s", file=sys.stderr, flush=True)
         # Phase 2: segmentation only and LDA on the same files.
         header = (f"{'frac':>5} {'files':>6} {'MB':>7} {'units':>8} {'e2e s':>7} {'MB/s':>6} {'units/s':>8} "
-                  f"{'rss MB':>7} {'wrk MB':>7} {'jieba':>6} {'rjieba':>7} {'LDA s':>7}")
+                  f"{'rss MB':>7} {'wrk MB':>7} {'jieba':>6} {'rjieba':>7} {'ind s':>6} {'+ind':>5} {'LDA s':>7}")
         print(header)
         print("-" * len(header))
         for r in rows:
@@ -168,14 +184,16 @@ def main(argv: list[str] | None = None) -> int:
                 lda_s = time.perf_counter() - t0
                 del paras
             rep, e2e = r["rep"], r["e2e"]
+            ind_s, _ = indicator_seconds(r["out"])
             print(f"{r['frac']:>5.0%} {len(r['subset']):>6} {n_bytes / MB:>7.1f} {rep.n_units:>8} {e2e:>7.1f} "
                   f"{n_bytes / MB / e2e:>6.2f} {rep.n_units / e2e:>8.0f} {r['rss']:>7.0f} {r['wrk']:>7.0f} "
-                  f"{jieba:>6.2f} {rjieba:>7.2f} {lda_s:>7.1f}", flush=True)
+                  f"{jieba:>6.2f} {rjieba:>7.2f} {ind_s:>6.1f} {ind_s / e2e:>5.0%} {lda_s:>7.1f}", flush=True)
             if rep.n_files_failed:
                 print(f"      ({rep.n_files_failed} file(s) failed: {rep.errors[0]})")
     print("MB = 10^6 UTF-8 bytes of decoded input; e2e = read+clean+structure+tag+write (tag_batch); "
           "rss = max RSS of this process, wrk = max RSS of the largest worker (both high-water marks); "
           "jieba/rjieba = segmentation-only MB/s (Tokenizer(...).cut, one process); "
+          "ind s = indicator extraction over the tagged paragraphs (one process), +ind = that / e2e; "
           f"LDA = TopicModel(k=10, passes={args.passes}).fit on non-heading paragraphs, coherence included.")
     return 0
 

@@ -70,6 +70,9 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16", path), "utf-16"
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if _looks_binary(data):
         raise ReadError(path, "binary file (not text)")
     try:
@@ -91,6 +94,28 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         if ratio >= 0.3:
             return text, enc
     raise ReadError(path, "cannot decode: not UTF-8, UTF-16, GB18030/GBK or Big5 text")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark (some Windows tools): even length, and one of the
+    two byte orders decodes to text whose characters are common in reports (or to ASCII-range
+    text, whose zero high bytes give it away)."""
+    if len(data) % 2 or len(data) < 4:
+        return None
+    best = None
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if any(0xD800 <= ord(c) <= 0xDFFF or (ord(c) < 32 and c not in "\r\n\t") for c in text[:2000]):
+            continue
+        ratio = _common_ratio(text)
+        ascii_share = sum(c.isascii() for c in text[:2000]) / max(1, len(text[:2000]))
+        score = ratio if ratio >= 0.5 else (0.5 if ascii_share > 0.9 and b"\x00" in data[:4096] else 0.0)
+        if score and (best is None or score > best[0]):
+            best = (score, text, enc)
+    return (best[1], best[2]) if best else None
 
 
 def _strict(data: bytes, enc: str, path: str | Path) -> str:
