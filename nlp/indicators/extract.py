@@ -6,9 +6,11 @@ Not quantities: dates and years (no measure word follows them), document numbers
 ordinals (第3次), numbers inside 《》 titles, durations (3个工作日, 6个月), and Chinese numerals
 under ten without 余/多 — the set phrases of the genre (三项制度, 两个确立, 一个专班, 四个意识).
 
-Each quantity's indicator is the type whose cue phrase ends nearest before it, within the clause
-and ``window`` characters (the quantity before it ends the search: "受理案件704件，办结471件" —
-the second count inherits the first's type when its measure word fits), else ``other``.
+Each quantity's indicator is the type of the noun it counts when a cue follows the measure word
+at once ("开展7次案件评查", "84名法律顾问"), else of the cue phrase that ends nearest before it,
+within the clause and ``window`` characters (the quantity before it ends the search: "受理案件
+704件，办结471件" — the second count inherits the first's type when its measure word fits), else
+``other``.
 Qualifiers: ``approx`` (余/多/近/约/逾/超过), ``change`` (同比增长/下降…: the number is a change,
 kept apart from the level it changes), ``cumulative`` (累计), ``target`` (the unit is in a plans
 section: a target, not a result). See ``INDICATOR_COLUMNS`` for the table.
@@ -32,6 +34,7 @@ CLAUSE_END = "。；！？\n"
 CHANGE = re.compile(r"(同比|比上年|较上年|较去年|环比)?(增长|增加|上升|提高|提升|下降|减少|降低)了?(?:约|近)?$")
 DURATION_AFTER = ("工作日", "月", "小时", "天", "周", "年", "季度", "学期", "日")
 DIVIDERS = "，,；;。：:、（）()\n"
+AFTER_WINDOW = 12  # characters after a measure word searched for the noun it counts
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ def find_quantities(text: str, rules: Rules | None = None) -> list[Quantity]:
     """Every quantity statement of ``text`` with its indicator (see the module docstring)."""
     rules = rules or load_rules()
     out: list[Quantity] = []
-    prev_end, prev_type, prev_sentence = 0, None, -1
+    prev_end, prev_sentence = 0, -1
+    typed: list[IndicatorType] = []
     for m in rules.quantity.finditer(text):
         if _excluded(text, m):
             continue
@@ -140,9 +144,11 @@ def find_quantities(text: str, rules: Rules | None = None) -> list[Quantity]:
             qualifier = "change"
         elif "累计" in before:
             qualifier = "cumulative"
-        itype = _type_of(before, unit, rules)
-        if itype is None and prev_sentence == sentence and prev_type is not None and unit in prev_type.units:
-            itype = prev_type
+        if prev_sentence != sentence:
+            typed = []  # the typed quantities of this sentence, latest last
+        itype = _counted_noun(text[m.end() : m.end() + AFTER_WINDOW], unit, rules) or _type_of(before, unit, rules)
+        if itype is None:  # a count inherits the latest subject of its sentence it can be counted in
+            itype = next((t for t in reversed(typed) if unit in t.units), None)
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
             tail = before[-12:]
@@ -151,7 +157,9 @@ def find_quantities(text: str, rules: Rules | None = None) -> list[Quantity]:
                     stage = name
         out.append(Quantity(m.start() + (len(m.group("pre")) if m.group("pre") else 0), m.end(), value, value_max,
                             unit, approx, qualifier, itype.name if itype else "other", stage))
-        prev_end, prev_type, prev_sentence = m.end(), itype, sentence
+        if itype is not None:
+            typed.append(itype)
+        prev_end, prev_sentence = m.end(), sentence
     return out
 
 
@@ -166,6 +174,19 @@ def _type_of(before: str, unit: str, rules: Rules) -> IndicatorType | None:
                 if best_key is None or key > best_key:
                     best, best_key = t, key
     return best
+
+
+def _counted_noun(after: str, unit: str, rules: Rules) -> IndicatorType | None:
+    """The type of a cue that starts right after the measure word (within two characters: 7次案件评查,
+    84名法律顾问, 5轮随机抽查), the noun the number counts."""
+    cut = min((i for i in (after.find(ch) for ch in DIVIDERS) if i >= 0), default=len(after))
+    for c in rules.cue_re.finditer(after[:cut]):
+        if c.start() > 2:
+            break
+        for t in rules.cue_types[c.group()]:
+            if unit in t.units:
+                return t
+    return None
 
 
 def type_domains(rules: Rules | None = None) -> dict[str, tuple[str, str]]:

@@ -132,9 +132,17 @@ def _ingested_units(f: Path):
     return text, _line_starts(text), ingest_file(f)
 
 
-def _unit_ref_rows(path: Path, rows: list[dict], roots: list[Path]) -> list[dict]:
+def find_units(path: str | Path, rows: list[dict], roots: list[Path] | None = None) -> list:
+    """The ingested ``Unit`` each unit reference of ``rows`` (a reference file's rows: ``file``,
+    ``line``, ``span``, ``sha``, optional ``granularity`` and ``text``) points at, in order.
+
+    Raises ``LabelError`` for a file outside its root or missing, a changed line (hash mismatch)
+    or a unit boundary that moved.
+    """
     import bisect
 
+    path = Path(path)
+    roots = roots or [REPO_ROOT, SHARED_ROOT]
     cache: dict[str, tuple] = {}
     out = []
     for i, r in enumerate(rows, 1):
@@ -149,8 +157,7 @@ def _unit_ref_rows(path: Path, rows: list[dict], roots: list[Path]) -> list[dict
             for u in ing.units:
                 line = bisect.bisect_right(starts, u.start) - 1
                 index[(line, u.start - starts[line], u.end - starts[line], u.granularity)] = u
-            lines = text.split("\n")
-            cache[rel] = (lines, index)
+            cache[rel] = (text.split("\n"), index)
         lines, index = cache[rel]
         line, (a, b) = int(r["line"]), r["span"]
         if line >= len(lines) or hashlib.sha256(lines[line].encode("utf-8")).hexdigest()[:16] != r["sha"]:
@@ -161,7 +168,15 @@ def _unit_ref_rows(path: Path, rows: list[dict], roots: list[Path]) -> list[dict
                              "(the structure rules changed); relabel or re-anchor it")
         if "text" in r and r["text"] != u.text:
             raise LabelError(f"{where}: the unit's text differs from the label file's")
-        out.append({"text": u.text, "labels": _check_codes(r["labels"], where), "group": rel,
+        out.append(u)
+    return out
+
+
+def _unit_ref_rows(path: Path, rows: list[dict], roots: list[Path]) -> list[dict]:
+    out = []
+    for i, (r, u) in enumerate(zip(rows, find_units(path, rows, roots), strict=True), 1):
+        rel = str(r["file"])
+        out.append({"text": u.text, "labels": _check_codes(r["labels"], f"{path}:{i}"), "group": rel,
                     "origin": "seed" if rel.startswith("seeds/") else "ingenre", "ref": f"{rel}#{u.unit_id}",
                     "genre": GENRE_IN, "section": u.section, "role": u.role, "is_heading": u.is_heading,
                     "granularity": u.granularity, "paragraph": f"{rel}#p{u.paragraph}"})
