@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from nlp.analysis.plots import plot_domain_trends, plot_topic_prevalence
-from nlp.analysis.trends import domain_by_year, domain_shares
+from nlp.analysis.trends import domain_by_year, domain_change, domain_shares
 
 CODES = ["mediation", "legal_aid"]
 
@@ -49,7 +49,14 @@ def test_shares_exact(tiny):
     assert out.attrs["dropped_no_year"] == 1
 
 
-def test_bootstrap_resamples_documents(tiny):
+def test_no_interval_from_fewer_than_three_reports(tiny):
+    """One report gives a zero-width interval and two only three resamples: none is shown."""
+    out = domain_shares(tiny, codes=CODES, n_boot=500, seed=0)
+    assert out["n_docs"].max() < 3 and out["unit_share_lo"].isna().all() and out["unit_share_hi"].isna().all()
+
+
+def test_bootstrap_resamples_documents(tiny, monkeypatch):
+    monkeypatch.setattr("nlp.analysis.trends.MIN_DOCS_FOR_INTERVAL", 1)  # the resampling itself, on tiny data
     out = domain_shares(tiny, codes=CODES, n_boot=500, seed=0)
     # 2020 mediation: resampled docs are {a}: 1/2, {b}: 1, or a mix: 2/3 -> interval within [1/2, 1]
     m20 = _row(out, 2020, "mediation")
@@ -59,6 +66,20 @@ def test_bootstrap_resamples_documents(tiny):
     assert l21.unit_share_lo == l21.unit_share_hi == pytest.approx(0.5)
     assert (out["unit_share_lo"] <= out["unit_share"] + 1e-12).all()
     assert (out["unit_share"] <= out["unit_share_hi"] + 1e-12).all()
+
+
+def test_change_between_periods_resamples_reports():
+    rows = []
+    for i in range(12):  # six early reports without legal aid, six late ones with it in half their paragraphs
+        late = i >= 6
+        for j in range(4):
+            rows.append({"doc_id": f"d{i}", "year": 2010 + i, "text": "x",
+                         "labels": ["legal_aid"] if late and j % 2 else []})
+    change = domain_change(pd.DataFrame(rows), codes=CODES, n_boot=300, seed=0).set_index("domain")
+    aid = change.loc["legal_aid"]
+    assert aid["period_1"] == "2010–2015" and aid["period_2"] == "2016–2021"
+    assert aid["change"] == pytest.approx(0.5) and aid["sure"] and aid["change_lo"] > 0
+    assert not change.loc["mediation", "sure"]
 
 
 def test_bootstrap_seeded(tiny):

@@ -30,11 +30,21 @@ def _save_atomic(fig: Figure, path: str | Path) -> Path:
     return Path(path)
 
 
+def _every_year(df: pd.DataFrame, x: str = "year") -> pd.DataFrame:
+    """``df`` with a row (of NaN) for every missing year between its first and last, so a line
+    breaks where there is no data instead of bridging the gap."""
+    if df.empty or x != "year":
+        return df.sort_values(x)
+    years = df[x].astype(int)
+    full = pd.DataFrame({x: range(int(years.min()), int(years.max()) + 1)})
+    return full.merge(df.assign(**{x: years}), on=x, how="left")
+
+
 def _lines(df: pd.DataFrame, columns: Sequence[str], x: str, title: str, ylabel: str, path: str | Path) -> Path:
     fig = Figure(figsize=(9, 5))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    data = df.sort_values(x)
+    data = _every_year(df, x)
     for col in columns:
         ax.plot(data[x].astype(float), data[col].astype(float), marker="o", markersize=3, label=str(col))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2019.25
@@ -73,7 +83,7 @@ def plot_domain_shares_ci(shares: pd.DataFrame, codes: Sequence[str], path: str 
     FigureCanvasAgg(fig)
     ax, bars = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1]})
     for code in codes:
-        d = shares[shares["domain"] == code].sort_values("year")
+        d = _every_year(shares[shares["domain"] == code])
         x = d["year"].astype(float)
         ax.plot(x, d["unit_share"], marker="o", markersize=3, label=code)
         if d["unit_share_lo"].notna().any():

@@ -67,6 +67,36 @@ def _named(df: pd.DataFrame | None, names: dict[str, str]) -> pd.DataFrame | Non
     return df.assign(domain=df["domain"].map(lambda c: f"{c} {names.get(c, '')}".strip() if c else "—"))
 
 
+def _findings(change: pd.DataFrame | None, names: dict[str, str], core: list[str]) -> str:
+    """The written summary: each core domain's change between the two periods, how sure, on how
+    many reports; then any other domain whose change is sure."""
+    if change is None or change.empty:
+        return "<p class='note'>Too few dated reports to compare periods.</p>"
+    first = change.iloc[0]
+    intro = (f"<p>Share of content paragraphs about each domain, {html.escape(str(first['period_1']))} "
+             f"({int(first['n_docs_1'])} reports) against {html.escape(str(first['period_2']))} "
+             f"({int(first['n_docs_2'])} reports); 95% intervals resample reports.</p><ul>")
+    items = []
+    for row in change.itertuples():
+        if row.domain not in core and not row.sure:
+            continue
+        verb = "rose" if row.change > 0 else "fell" if row.change < 0 else "stayed"
+        interval = ("" if pd.isna(row.change_lo) else
+                    f" [{row.change_lo * 100:+.1f}, {row.change_hi * 100:+.1f}]")
+        sure = "a change the interval confirms" if row.sure else "within what chance allows: not a finding"
+        items.append(f"<li><b>{html.escape(names.get(row.domain, row.domain))}</b> ({row.domain}) {verb} from "
+                     f"{row.share_1:.1%} to {row.share_2:.1%}: {row.change * 100:+.1f} points{interval}, {sure}.</li>")
+    return intro + "".join(items) + "</ul>"
+
+
+def _genre_title(docs: pd.DataFrame) -> str:
+    """The report's title by what it read: 政府工作报告 input is not called a 法治政府建设 analysis."""
+    types = docs["doc_type"].value_counts() if "doc_type" in docs.columns else pd.Series(dtype=int)
+    if len(types) and types.index[0] == "gov_work_report" and types.iloc[0] > len(docs) / 2:
+        return "政府工作报告分析 · fazhi analysis of government work reports"
+    return "法治政府建设报告分析 · fazhi analysis report"
+
+
 def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Path:
     """Render the analysis report to ``path`` (atomic write)."""
     tax = load_taxonomy()
@@ -84,9 +114,10 @@ def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Pat
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>fazhi analysis report</title><style>{CSS}</style></head><body>",
-        "<h1>法治政府建设报告分析 · fazhi analysis report</h1>",
+        f"<h1>{_genre_title(docs)}</h1>",
         f"<p class='note'>Inputs: {html.escape(', '.join(res.summary.get('inputs', [])))} — "
         f"{len(docs)} reports, {res.summary.get('trends', {}).get('n_units', 0)} content paragraphs.</p>",
+        "<h2>Findings</h2>", _findings(res.tables.get("domain_change"), names, list(tax.core)),
         "<h2>Documents</h2>", _table(docs[doc_cols] if doc_cols else docs, 100),
         "<h2>Work domains over the years</h2>",
         "<p>Share of content paragraphs tagged with each domain, per year (a paragraph may carry several "
@@ -95,7 +126,9 @@ def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Pat
         _img(res.files.get("plot_core")), _img(res.files.get("plot_all")),
         _table(wide, 80),
         "<p class='note'>95% intervals (cluster bootstrap over documents) are in "
-        "<code>trends/domain_shares.csv</code>.</p>",
+        "<code>trends/domain_shares.csv</code>; none is given for a year with fewer than 3 reports, and "
+        "lines break at years without reports. The change between periods is in "
+        "<code>trends/domain_change.csv</code>.</p>",
         "<h3>Units tagged per domain</h3>", _table(tag_table),
         "<h2>Topics</h2>",
         f"<p>LDA (gensim) with k = {topics.get('k')} (seed {topics.get('seed')}); coherence c_v = "

@@ -92,6 +92,8 @@ def domain_shares(units: pd.DataFrame, by: str | list[str] = "year", codes: Sequ
         char_share      characters in tagged units / characters in the group (``len(text)``)
         unit_share_lo,  percentile bootstrap interval (level ``ci``) of ``unit_share``,
         unit_share_hi   resampling documents (``doc_id``) within the group; NaN when n_boot=0
+                        or the group has fewer than ``MIN_DOCS_FOR_INTERVAL`` (3) reports: one
+                        report gives a zero-width interval and two only three resamples
         n_units, n_docs, n_chars   size of the group (the same on every domain row)
 
     Units with a missing group value are dropped; ``attrs["dropped_no_year"]`` counts those
@@ -129,11 +131,68 @@ def _group_rows(key: object, grp: pd.DataFrame, by_cols: list[str], codes: list[
     doc_tagged = np.zeros((n_docs, len(codes)))
     np.add.at(doc_tagged, doc_codes, tagged.astype(float))
     lo, hi = _bootstrap_unit_share(doc_units, doc_tagged, n_boot, rng, ci)
+    if n_docs < MIN_DOCS_FOR_INTERVAL:  # one report gives a zero-width "interval", two give three resamples
+        lo, hi = np.full(len(codes), np.nan), np.full(len(codes), np.nan)
     keys = key if isinstance(key, tuple) else (key,)
     rows = {c: [k] * len(codes) for c, k in zip(by_cols, keys, strict=True)}
     rows.update(domain=codes, unit_share=unit_share, char_share=char_share, unit_share_lo=lo,
                 unit_share_hi=hi, n_units=n_units, n_docs=n_docs, n_chars=int(n_chars))
     return pd.DataFrame(rows)
+
+
+MIN_DOCS_FOR_INTERVAL = 3
+
+
+def domain_change(units: pd.DataFrame, periods: Sequence[tuple[int, int]] | None = None,
+                  codes: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
+                  ci: float = 0.95) -> pd.DataFrame:
+    """How each domain's share of paragraphs changed between two periods, with an interval.
+
+    ``periods``: ((first_lo, first_hi), (last_lo, last_hi)) inclusive years; by default the years
+    with reports are split in two halves at the median report year. The interval resamples
+    reports within each period (a cluster bootstrap: paragraphs of one report move together).
+    Columns: domain, period_1, share_1, n_docs_1, period_2, share_2, n_docs_2, change,
+    change_lo, change_hi, sure (the interval excludes 0). Empty when a period has no report.
+    """
+    codes = _default_codes(codes)
+    dated = units[units["year"].notna()]
+    if dated.empty:
+        return pd.DataFrame()
+    years = dated.drop_duplicates("doc_id")["year"].astype(int)
+    if periods is None:
+        cut = int(np.median(years))
+        lo_year, hi_year = int(years.min()), int(years.max())
+        if lo_year == hi_year:
+            return pd.DataFrame()
+        cut = min(cut, hi_year - 1)
+        periods = ((lo_year, cut), (cut + 1, hi_year))
+    rng = np.random.default_rng(seed)
+    sides = []
+    for lo, hi in periods:
+        part = dated[(dated["year"].astype(int) >= lo) & (dated["year"].astype(int) <= hi)]
+        doc_codes, doc_index = pd.factorize(part["doc_id"])
+        n_docs = len(doc_index)
+        if n_docs == 0:
+            return pd.DataFrame()
+        doc_units = np.bincount(doc_codes, minlength=n_docs).astype(float)
+        doc_tagged = np.zeros((n_docs, len(codes)))
+        np.add.at(doc_tagged, doc_codes, label_matrix(part, codes).astype(float))
+        share = doc_tagged.sum(axis=0) / doc_units.sum()
+        counts = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_boot)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot = (counts @ doc_tagged) / (counts @ doc_units)[:, None]
+        sides.append((f"{lo}–{hi}", share, n_docs, boot))
+    (p1, s1, n1, b1), (p2, s2, n2, b2) = sides
+    alpha = (1.0 - ci) / 2.0
+    diff = b2 - b1
+    lo_d, hi_d = np.nanquantile(diff, [alpha, 1.0 - alpha], axis=0)
+    out = pd.DataFrame({"domain": codes, "period_1": p1, "share_1": s1, "n_docs_1": n1, "period_2": p2,
+                        "share_2": s2, "n_docs_2": n2, "change": s2 - s1, "change_lo": lo_d, "change_hi": hi_d})
+    enough = min(n1, n2) >= MIN_DOCS_FOR_INTERVAL
+    out["sure"] = enough & ((out["change_lo"] > 0) | (out["change_hi"] < 0))
+    if not enough:
+        out[["change_lo", "change_hi"]] = np.nan
+    return out
 
 
 def domain_by_year(units: pd.DataFrame, codes: Sequence[str] | None = None,
@@ -166,4 +225,4 @@ def core_codes() -> list[str]:
     return list(load_taxonomy().core)
 
 
-__all__ = ["core_codes", "domain_by_year", "domain_shares"]
+__all__ = ["core_codes", "domain_by_year", "domain_change", "domain_shares"]

@@ -61,7 +61,7 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
                seed: int = 0) -> AnalysisResult:
     """Domain shares per year (and per extra grouping in ``by``, e.g. ['level'])."""
     from nlp.analysis.plots import plot_domain_shares_ci, plot_domain_trends
-    from nlp.analysis.trends import domain_by_year, domain_shares
+    from nlp.analysis.trends import domain_by_year, domain_change, domain_shares
 
     out = Path(out_dir)
     res = AnalysisResult(out)
@@ -71,6 +71,7 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
     res.tables["domain_by_year"] = wide
     res.tables["domain_by_year_chars"] = domain_by_year(units, measure="char_share")
     res.tables["domain_shares"] = domain_shares(units, "year", n_boot=n_boot, seed=seed)
+    res.tables["domain_change"] = domain_change(units, n_boot=n_boot, seed=seed)
     for extra in by or []:
         res.tables[f"domain_shares_by_{extra}"] = domain_shares(units, ["year", extra], n_boot=n_boot, seed=seed)
     for name, df in res.tables.items():
