@@ -60,7 +60,9 @@ def exit_status(n_ok: int, errors: list[ReadError], strict: bool) -> int:
 def ingest(
     paths: PathsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Unit table: .jsonl, .csv or .parquet.")],
-    granularity: Annotated[str, typer.Option(help="'paragraph', 'item' or 'both'.")] = "both",
+    granularity: Annotated[str, typer.Option(help="'paragraph' (default: each unit once, so counts add up), "
+                                             "'item' or 'both' (paragraphs and their items in one table).")]
+    = "paragraph",
     meta: Annotated[Path | None, typer.Option(help="Metadata table overriding inferred fields "
                                               "(columns: source or doc_id, and year, region, ...).")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
@@ -191,7 +193,9 @@ def tag(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output table: .jsonl, .csv or .parquet "
                                       "(with --scheduler: a folder of JSONL part files).")],
     model: ModelOpt = None,
-    granularity: Annotated[str, typer.Option(help="'paragraph', 'item' or 'both' (reports only).")] = "both",
+    granularity: Annotated[str, typer.Option(help="'paragraph' (default), 'item' or 'both' (reports only; "
+                                             "'both' puts paragraphs and their items in one table).")]
+    = "paragraph",
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run without redoing finished files.")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786), "

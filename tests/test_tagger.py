@@ -213,7 +213,7 @@ def test_train_tag_evaluate_commands(tmp_path):
     assert set(first["scores"]) == set(load_taxonomy().codes)
     reports = tmp_path / "reports.csv"
     p = subprocess.run(run + ["tag", str(ROOT / "seeds"), "--out", str(reports), "--model", str(model_dir),
-                              "--jobs", "1"], capture_output=True, text=True)
+                              "--jobs", "1", "--granularity", "both"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     from nlp.tables import read_table
 
