@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ def _root() -> None:
     """fazhi: read, clean, structure, tag and analyse rule-of-law government reports."""
 
 
+_START = time.perf_counter()
 PathsArg = Annotated[list[str], typer.Argument(help="Report files, folders (recursive) or globs.")]
 GROUPINGS = ("region", "level", "province", "prefecture", "body", "doc_type")  # document columns for --by
 
@@ -32,6 +34,11 @@ def fail(message: str, code: int = 2) -> None:
     """Print a one-line user error and exit (never a traceback)."""
     typer.echo(f"fazhi: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def say(message: str) -> None:
+    """A step of a long command, on stderr with the seconds since the command started."""
+    typer.echo(f"fazhi: {message} ({time.perf_counter() - _START:.0f} s)", err=True)
 
 
 def report_errors(errors: list[ReadError]) -> None:
@@ -278,12 +285,15 @@ def _tagged_units(paths: list[str], model: Path | None):
         if "labels" in table.columns and "text" in table.columns:
             return table, []
         fail(f"{paths[0]}: a table input needs 'text' and 'labels' columns (the output of `fazhi tag`)")
+    say("reading and structuring the reports")
     res = run_ingest(paths)
     report_errors(res.errors)
     if res.documents.empty:
         fail("no file could be read", 1)
     try:
-        return tag_units(res.units, load_model(model)), res.errors
+        model = load_model(model)
+        say(f"tagging {len(res.units)} units of {len(res.documents)} reports")
+        return tag_units(res.units, model), res.errors
     except ModelError as err:
         fail(str(err))
 
@@ -310,7 +320,7 @@ def trends(
     if bad:  # checked before any work
         fail(f"--by {bad[0]!r}: group by one of {', '.join(GROUPINGS)}")
     units, _ = _tagged_units(paths, model)
-    res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed)
+    res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed, say=say)
     typer.echo(res.tables["domain_by_year"].round(3).to_string(index=False))
     typer.echo(f"wrote {', '.join(str(p) for p in res.files.values())}")
 
@@ -336,7 +346,7 @@ def topics(
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
     units, _ = _tagged_units(paths, model)
-    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes, by=by)
+    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes, by=by, say=say)
     s = res.summary
     typer.echo(f"k = {s['k']}, c_v = {s['coherence']['c_v']:.3f}, NPMI = {s['coherence']['c_npmi']:.3f}")
     words = res.tables["topics"]
@@ -360,7 +370,7 @@ def analyze(
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
     try:
-        res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed)
+        res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed, say=say)
     except ModelError as err:
         fail(str(err))
     report_errors(errors)

@@ -10,6 +10,7 @@ issuing bodies, dates) are left out, because they would count as units without c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,9 +58,14 @@ def tag_units(units: pd.DataFrame, model=None) -> pd.DataFrame:
     return tag_frame(model or load_model(), units)
 
 
+def _quiet(message: str) -> None:
+    """The default step reporter: say nothing (notebooks); the CLI passes one that prints."""
+
+
 def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = None, n_boot: int = 1000,
-               seed: int = 0) -> AnalysisResult:
-    """Domain shares per year (and per extra grouping in ``by``, e.g. ['level'])."""
+               seed: int = 0, say: Callable[[str], None] = _quiet) -> AnalysisResult:
+    """Domain shares per year (and per extra grouping in ``by``, e.g. ['level']); ``say`` is told
+    each step as it starts."""
     from nlp.analysis.plots import plot_domain_shares_ci, plot_domain_trends
     from nlp.analysis.trends import domain_by_year, domain_change, domain_shares
 
@@ -67,6 +73,7 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
     res = AnalysisResult(out)
     tax = load_taxonomy()
     units = content_units(units)
+    say(f"trends: domain shares of {len(units)} paragraphs by year, {n_boot} bootstrap resamples")
     wide = domain_by_year(units)
     res.tables["domain_by_year"] = wide
     res.tables["domain_by_year_chars"] = domain_by_year(units, measure="char_share")
@@ -88,9 +95,10 @@ def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = 
 
 def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", seed: int = 0,
                k_grid: tuple[int, ...] | None = None, passes: int = 5, period_width: int = 5,
-               by: list[str] | None = None) -> AnalysisResult:
+               by: list[str] | None = None, say: Callable[[str], None] = _quiet) -> AnalysisResult:
     """Fit LDA on content paragraphs; write topics, prevalence (per year, and per year and each
-    column in ``by``), topic-domain relations, the dynamic view and a summary."""
+    column in ``by``), topic-domain relations, the dynamic view and a summary. ``say`` is told each
+    step as it starts."""
     from nlp.analysis.plots import plot_topic_prevalence
     from nlp.analysis.topics import (
         TopicModel,
@@ -110,7 +118,9 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
     model = TopicModel(k=k, k_grid=grid, seed=seed, passes=passes, no_below=2 if small else 5,
                        phrase_min_count=3 if small else 5)
     texts = list(units["text"])
+    say(f"topics: fitting LDA on {len(texts)} paragraphs (k={k}, candidates {list(grid) if k == 'auto' else k})")
     doc_topic = model.fit_transform(texts)
+    say(f"topics: k={model.k_}; prevalence, topic-domain relations and per-period models")
     res.tables["topics"] = model.top_words(12)
     if "year" in units.columns and units["year"].notna().any():
         res.tables["topic_by_year"] = topic_prevalence(doc_topic, units, "year")
@@ -141,22 +151,26 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
 
 
 def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | None = None, k: int | str = "auto",
-                seed: int = 0, n_boot: int = 1000) -> tuple[AnalysisResult, list]:
-    """Ingest, tag, trends, topics and the self-contained HTML report, in one go."""
+                seed: int = 0, n_boot: int = 1000, say: Callable[[str], None] = _quiet) -> tuple[AnalysisResult, list]:
+    """Ingest, tag, trends, topics, indicators and the self-contained HTML report, in one go;
+    ``say`` is told each step as it starts."""
     from nlp.analysis.report import write_report
     from nlp.ingest.pipeline import ingest
     from nlp.tagger.serialize import load_model
 
     out = Path(out_dir)
+    say("reading and structuring the reports")
     ing = ingest(paths, exclude=[out])  # never the run's own outputs (report.html) read back as input
     if ing.documents.empty:
         return AnalysisResult(out), ing.errors
     model = load_model(model_dir)
+    say(f"tagging {len(ing.units)} units of {len(ing.documents)} reports")
     tagged = tag_units(ing.units, model)
     write_table(tagged, out / "units_tagged.jsonl")
     write_table(ing.documents, out / "documents.csv")
-    trends = run_trends(tagged, out / "trends", n_boot=n_boot, seed=seed)
-    topics = run_topics(tagged, out / "topics", k=k, seed=seed)
+    trends = run_trends(tagged, out / "trends", n_boot=n_boot, seed=seed, say=say)
+    topics = run_topics(tagged, out / "topics", k=k, seed=seed, say=say)
+    say("indicators: the numbers the reports state")
     from nlp.indicators.table import indicator_summary, indicators_by_year, panel, unit_indicators
 
     rows = unit_indicators(tagged)
@@ -170,5 +184,6 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
                    "model": {key: model.card_.get(key)
                              for key in ("taxonomy_version", "data_hash", "created", "n_train")},
                    "inputs": [str(p) for p in paths], "n_errors": len(ing.errors)}
+    say("writing report.html")
     res.files["report"] = write_report(res, tagged, model.card_, out / "report.html")
     return res, ing.errors
