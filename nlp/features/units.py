@@ -12,6 +12,8 @@ sentence pooling): at corpus scale, segmenting and counting twice was most of ta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
@@ -28,9 +30,34 @@ CONTEXT_PARTS = ("ctx",)  # the unit's place in its document (``nlp.features.con
 CONTEXT_COLUMNS = ("section", "role", "is_heading", "genre")
 
 
+@dataclass(frozen=True)
+class Units:
+    """Units read once: their texts, their context, and what they were read from (a table's
+    other columns, e.g. the document structure, stay available)."""
+
+    texts: list[str]
+    context: Context
+    original: object = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def read_units(X) -> Units:
+    """``X`` as ``Units``, read once (every later ``as_units`` of them costs nothing)."""
+    if isinstance(X, Units):
+        return X
+    X = X if hasattr(X, "columns") or isinstance(X, list) else list(X)
+    texts, ctx = as_units(X)
+    return Units(texts, ctx, X)
+
+
 def as_units(X) -> tuple[list[str], Context]:
     """Texts and their contexts from what a tagger is given: plain texts (context unknown), a
-    DataFrame with a ``text`` column and any of ``CONTEXT_COLUMNS``, or a list of such dicts."""
+    DataFrame with a ``text`` column and any of ``CONTEXT_COLUMNS``, a list of such dicts, or
+    ``Units``."""
+    if isinstance(X, Units):
+        return X.texts, X.context
     if hasattr(X, "columns"):  # a DataFrame
         texts = [t if isinstance(t, str) else "" for t in X["text"].tolist()]
         columns = {c: X[c] for c in CONTEXT_COLUMNS if c in X.columns}

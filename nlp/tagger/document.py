@@ -34,6 +34,7 @@ class DocumentStructure:
 
 def document_structure(X) -> DocumentStructure | None:
     """The structure of a table (DataFrame or list of dicts) of units, or None when it has none."""
+    X = getattr(X, "original", X)  # Units: the table they were read from
     if hasattr(X, "columns"):
         cols = set(X.columns)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlp.features.units import as_units
+from nlp.features.units import as_units, read_units
 from nlp.tagger.document import document_structure, pool_documents
 
 IN_GENRE = "fazhi_report"  # the users' genre (a unit's ``genre``; '' when unknown)
@@ -32,8 +32,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def materialize(X):
-    """Units that can be read more than once: a table as it is, any other iterable as a list."""
-    return X if hasattr(X, "columns") or isinstance(X, list) else list(X)
+    """Units read once, for the several steps of a prediction (``nlp.features.units.Units``)."""
+    return read_units(X)
 
 
 def sigmoid_calibrate(p: np.ndarray, calibration: np.ndarray | None) -> np.ndarray:
