@@ -27,28 +27,36 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None 
     """
     import orjson
 
-    from nlp.apply.tagging import needs_context, pools_documents, score_distinct, score_rows, unit_key
+    from nlp.apply.tagging import needs_pooling, pools_documents, score_distinct, score_rows
 
     codes = [str(c) for c in model.classes_]
-    if pools_documents(model):  # scores depend on the document: each row its own tail
-        out = []
-        for rows in row_lists:
+    # a file whose units are read in their document (in-genre, with a pooling model): its rows'
+    # scores depend on each other, so each row gets its own tail; the others share one per text
+    pooled = [pools_documents(model) and needs_pooling(model, rows) for rows in row_lists]
+    out: list[bytes | None] = [None] * len(row_lists)
+    for i, rows in enumerate(row_lists):
+        if pooled[i]:
             labels, proba = score_rows(model, rows)
             lines = [orjson.dumps(r, default=json_default)[:-1] + b',"labels":' + orjson.dumps(lab) + b',"scores":'
                      + sc + b"}" for r, lab, sc in zip(rows, labels, scores_json(codes, proba), strict=True)
                      if keep is None or r["granularity"] in keep]
-            out.append(b"\n".join(lines) + b"\n" if lines else b"")
-        return out
-    with_context = needs_context(model)
-    index, labels, proba = score_distinct(model, (r for rows in row_lists for r in rows))
-    # each distinct text's labels and scores are serialized once; a row is its unit columns
-    # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
-    tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
-             for lab, sc in zip(labels, scores_json(codes, proba), strict=True)]
-    out = []
-    for rows in row_lists:
-        lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[unit_key(r, with_context)]] for r in rows]
-        out.append(b"\n".join(lines) + b"\n" if lines else b"")
+            out[i] = b"\n".join(lines) + b"\n" if lines else b""
+    rest = [i for i, p in enumerate(pooled) if not p]
+    if rest:
+        keys: list = []
+        index, labels, proba = score_distinct(model, (r for i in rest for r in row_lists[i]), keys)
+        # each distinct unit's labels and scores are serialized once; a row is its unit columns
+        # (``Ingested.unit_rows``: already in ``UNIT_COLUMNS`` order) with that tail appended
+        tails = [b',"labels":' + orjson.dumps(lab) + b',"scores":' + sc + b"}"
+                 for lab, sc in zip(labels, scores_json(codes, proba), strict=True)]
+        at = 0
+        for i in rest:
+            rows = row_lists[i]
+            lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[k]]
+                     for r, k in zip(rows, keys[at : at + len(rows)], strict=True)
+                     if keep is None or r["granularity"] in keep]
+            at += len(rows)
+            out[i] = b"\n".join(lines) + b"\n" if lines else b""
     return out
 
 

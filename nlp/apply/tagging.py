@@ -8,7 +8,7 @@ through ``nlp.apply.batch.tag_batch``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -25,43 +25,70 @@ def needs_context(model) -> bool:
                 or getattr(model, "genre_thresholds_", None) or getattr(model, "genre_estimators_", None))
 
 
-def unit_key(unit: str | dict, with_context: bool) -> str | tuple:
-    """What a unit's scores depend on: its text, and its context when the model reads it."""
+def unit_key(unit: str | dict, with_context: bool, context_genres: Callable[[str], bool] | None = None
+             ) -> str | tuple:
+    """What a unit's scores depend on: its text; with a model that reads context, its genre, and
+    its headings and role when its genre's heads read them (``context_genres``; None: every
+    genre's do). A work report's units are read by context-free heads, so a corpus's repeated
+    texts are still scored once."""
     if isinstance(unit, str):
         return unit
     text = unit.get("text") or ""
     if not with_context:
         return text
-    return (text, unit.get("section") or "", unit.get("role") or "", bool(unit.get("is_heading")),
-            unit.get("genre") or genre_of(unit.get("doc_type")))
+    genre = unit.get("genre") or genre_of(unit.get("doc_type"))
+    if context_genres is not None and not context_genres(genre):
+        return (text, genre)
+    return (text, unit.get("section") or "", unit.get("role") or "", bool(unit.get("is_heading")), genre)
+
+
+def key_function(model) -> Callable[[str | dict], str | tuple]:
+    """``unit_key`` for this model's units."""
+    with_context = needs_context(model)
+    own = getattr(model, "genre_estimators_", None) or {}
+    if not getattr(model.features_, "context", False):
+        def reads(genre: str) -> bool:  # no context features at all
+            return False
+    elif own:
+        def reads(genre: str) -> bool:  # only the genres with heads of their own read context
+            return genre in own
+    else:
+        reads = None  # one head set reads every unit's context
+
+    def key(unit: str | dict) -> str | tuple:
+        return unit_key(unit, with_context, reads)
+
+    return key
 
 
 def _distinct(model, units: Iterable[str | dict]) -> tuple[dict, list, list]:
     """Each distinct unit (``unit_key``) once: ``(key → index, distinct units, every unit's key)``."""
-    with_context = needs_context(model)
+    key_of = key_function(model)
     index: dict = {}
     distinct: list = []
     keys: list = []
     for u in units:
-        key = unit_key(u, with_context)
+        key = key_of(u)
         keys.append(key)
         if key not in index:
             index[key] = len(index)
-            distinct.append(u if with_context and not isinstance(u, str) else (key if isinstance(key, str) else
-                                                                                 key[0]))
+            distinct.append(u if not isinstance(key, str) else key)
     return index, distinct, keys
 
 
-def score_distinct(model, units: Iterable[str | dict]) -> tuple[dict, list[list[str]], np.ndarray]:
+def score_distinct(model, units: Iterable[str | dict], keys_out: list | None = None
+                   ) -> tuple[dict, list[list[str]], np.ndarray]:
     """Score each distinct unit once: ``(unit key → index, labels per index, probabilities per index)``.
 
     Units are texts or unit rows (dicts with ``text`` and the context columns); keys are
-    ``unit_key``'s. A paragraph without enumeration is also its own single item, so about half
-    of a report's units repeat one. Probabilities are rounded to 4 decimals (columns:
-    ``model.classes_``). For a model that reads units in their document
-    (``document_pooling``), use ``score_rows``.
+    ``unit_key``'s (``keys_out``, when given, receives every unit's key in order). A paragraph
+    without enumeration is also its own single item, so about half of a report's units repeat
+    one. Probabilities are rounded to 4 decimals (columns: ``model.classes_``). For a model that
+    reads units in their document (``document_pooling``), use ``score_rows``.
     """
-    index, distinct, _ = _distinct(model, units)
+    index, distinct, keys = _distinct(model, units)
+    if keys_out is not None:
+        keys_out.extend(keys)
     if not index:
         return index, [], np.zeros((0, len(model.classes_)))
     labels, proba = model.predict_labels(distinct)
@@ -88,6 +115,15 @@ OUTPUT_COLUMNS = ("labels", "scores")  # what tagging adds; an input's own colum
 
 def pools_documents(model) -> bool:
     return bool(getattr(model, "document_pooling", False))
+
+
+def needs_pooling(model, rows: list[dict]) -> bool:
+    """Whether any unit of ``rows`` (one file's) is read in its document: its genre does not take
+    sentence pooling (a work report's units never are)."""
+    allowed = getattr(model, "pool_genres", None)
+    if allowed is None:
+        return False
+    return any((r.get("genre") or genre_of(r.get("doc_type"))) not in allowed for r in rows)
 
 
 def tag_frame(model, units: pd.DataFrame) -> pd.DataFrame:

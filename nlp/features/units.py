@@ -207,6 +207,8 @@ class UnitFeatures(Transformer):
         for (name, part), width in zip(self.parts_, widths, strict=True):
             Wb = np.ascontiguousarray(W[offset : offset + width])
             offset += width
+            if not Wb.any():  # heads that do not read this block (work-report heads: no context)
+                continue
             if name in LEAD_PARTS or name in CONTEXT_PARTS:  # unit level; a unit's sentences share it
                 z = (part.decision(batch.first_sentences(), Wb) if name in LEAD_PARTS
                      else part.transform(ctx) @ Wb)

@@ -70,9 +70,10 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16", path), "utf-16"
-    utf16 = _utf16_without_bom(data)
-    if utf16 is not None:
-        return utf16
+    if b"\x00" in data[:4096]:  # UTF-16 of mostly ASCII text, or a binary file
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
     if _looks_binary(data):
         raise ReadError(path, "binary file (not text)")
     try:
@@ -80,6 +81,9 @@ def decode_bytes(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     except UnicodeDecodeError as err:
         if err.reason == "unexpected end of data" and err.start >= len(data) - 3 and err.start > 0:
             return data[: err.start].decode("utf-8"), "utf-8 (truncated)"
+    utf16 = _utf16_without_bom(data)  # Chinese UTF-16 has no zero bytes: tried once UTF-8 fails
+    if utf16 is not None:
+        return utf16
     # GB18030 and Big5 byte ranges overlap, so both may decode: keep the one whose
     # characters are common in reports.
     candidates = []
