@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "nlp"
 
 LAYERS = [
-    {"nlp", "nlp._jit", "nlp.errors", "nlp.documents", "nlp.schema", "nlp.spans", "nlp.resources",
-     "nlp.taxonomy", "nlp.tables", "nlp.params", "nlp.data"},
+    {"nlp", "nlp._jit", "nlp.errors", "nlp.limits", "nlp.documents", "nlp.schema", "nlp.spans", "nlp.resources",
+     "nlp.taxonomy", "nlp.tables", "nlp.params", "nlp.data", "nlp.models"},
     {"nlp.text"},
     {"nlp.ingest"},
     {"nlp.features"},
@@ -34,7 +34,7 @@ LAYERS = [
 
 def layer_of(module: str) -> int:
     parts = module.split(".")
-    for n in range(len(parts), 0, -1):
+    for n in range(len(parts), 1 if len(parts) > 1 else 0, -1):  # "nlp" alone is not a catch-all
         prefix = ".".join(parts[:n])
         for i, layer in enumerate(LAYERS):
             if prefix in layer:
