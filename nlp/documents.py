@@ -23,7 +23,7 @@ class RawDocument:
         source: the file path as given.
         doc_id: stable id: file stem plus a short hash of the bytes.
         text: the source text (spans of all later units index into it).
-        fmt: 'txt', 'md', 'html' or 'docx'.
+        fmt: 'txt', 'md', 'html', 'docx', 'pdf', 'doc' or 'wps'.
         encoding: the detected encoding ('' for formats that carry their own).
         front_matter: YAML front-matter fields of a Markdown file.
         html_meta: key/value metadata found in an HTML page's <meta> tags and title.
@@ -78,10 +78,15 @@ class Meta:
     year: int | None = None
     pub_date: str = ""
     body: str = ""
+    body_type: str = ""
+    department: str = ""
     region: str = ""
     level: str = ""
     province: str = ""
     prefecture: str = ""
+    county: str = ""
+    township: str = ""
+    adcode: str = ""
     script: str = "simplified"
     encoding: str = ""
     warnings: list[str] = field(default_factory=list)

@@ -13,6 +13,7 @@ and skipped; the rest of the batch goes on.
 | ``MAX_FRONT_MATTER_BYTES`` | 64 KB | a Markdown file's YAML front matter (larger is ignored, with a warning) |
 | ``MAX_JSON_DEPTH`` | 64 | nesting of one line of a .jsonl unit table |
 | ``MAX_HTML_DEPTH`` | 2,000 | element nesting of an HTML page |
+| ``MAX_PDF_PAGES`` | 500 | pages of a PDF read (a report has tens) |
 
 YAML front matter is read without anchors and aliases (a report's front matter never needs them,
 and an alias bomb expands a few KB into gigabytes).
@@ -37,6 +38,7 @@ MAX_INFLATE_RATIO = _setting("MAX_INFLATE_RATIO", 200)
 MAX_FRONT_MATTER_BYTES = _setting("MAX_FRONT_MATTER_BYTES", 64_000)
 MAX_JSON_DEPTH = _setting("MAX_JSON_DEPTH", 64)
 MAX_HTML_DEPTH = _setting("MAX_HTML_DEPTH", 2_000)
+MAX_PDF_PAGES = _setting("MAX_PDF_PAGES", 500)
 
 
 def display_path(path: object) -> str:

@@ -283,13 +283,13 @@ def test_interrupt_inside_a_group_loses_only_that_group(tiny_model_dir, expected
 def test_warm_up_builds_what_ingest_builds_lazily():
     """``shared_predictor`` warms the ingest side too, so forked workers inherit its rules and
     tables instead of each building them on its first file."""
-    from nlp.ingest import _fast_clean, clean, meta, structure
+    from nlp.ingest import _fast_clean, clean, places, structure
     from nlp.ingest.pipeline import warm_up
 
-    for cached in (clean.load_rules, _fast_clean.t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+    for cached in (clean.load_rules, _fast_clean.t2s_changes, places._place_pattern, places._short_prefecture_pattern,
                    structure.load_structure_rules):
         cached.cache_clear()
     warm_up()
-    for cached in (clean.load_rules, _fast_clean.t2s_changes, meta._place_pattern, meta._short_prefecture_pattern,
+    for cached in (clean.load_rules, _fast_clean.t2s_changes, places._place_pattern, places._short_prefecture_pattern,
                    structure.load_structure_rules):
         assert cached.cache_info().currsize == 1, cached

@@ -14,7 +14,7 @@ from nlp.errors import ReadError
 from nlp.ingest.pipeline import ingest
 from nlp.ingest.read import read_file
 
-REPORT = ("某某县司法局2022年法治政府建设工作情况报告\n"
+REPORT = ("昌乐县司法局2022年法治政府建设工作情况报告\n"
           "2022年，我县坚持以习近平法治思想为指导，现将有关情况报告如下：\n"
           "一、主要工作\n（一）深化人民调解。一是健全调委会。二是开展矛盾纠纷排查。\n"
           "二、存在的问题\n一是普法形式单一。\n三、2023年工作安排\n一是加强法律援助。\n")
@@ -44,7 +44,7 @@ def test_encodings_detected(tmp_path, encoding, prefix):
     res = ingest(f)
     assert not res.errors
     assert res.documents.iloc[0]["year"] == 2022
-    assert res.documents.iloc[0]["body"] == "某某县司法局"
+    assert res.documents.iloc[0]["body"] == "昌乐县司法局"
     assert not res.units["text"].str.contains("\r").any()
 
 

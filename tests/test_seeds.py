@@ -7,12 +7,13 @@ import re
 import pytest
 
 EXPECTED = {
-    # file prefix: (year, body, region, level, pub_date)
-    "000": (2023, "高平市司法局", "高平市", "county", "2024-03-07"),
-    "001": (2020, "昌乐县人民政府", "昌乐县", "county", "2021-02-03"),
-    "002": (2023, "湖滨区司法局", "湖滨区", "county", ""),
-    "003": (2024, "鄂尔多斯市司法局", "鄂尔多斯市", "prefecture", ""),
-    "004": (2020, "开平市司法局", "开平市", "county", ""),
+    # file prefix: (year, body, region, level, pub_date, body_type, department). 003 says only
+    # 市司法局 and 004 only 我局: the body's kind is known, its full name is not (never guessed).
+    "000": (2023, "高平市司法局", "高平市", "county", "2024-03-07", "department", "司法局"),
+    "001": (2020, "昌乐县人民政府", "昌乐县", "county", "2021-02-03", "government", ""),
+    "002": (2023, "湖滨区司法局", "湖滨区", "county", "", "department", "司法局"),
+    "003": (2024, "", "鄂尔多斯市", "prefecture", "", "department", "司法局"),
+    "004": (2020, "", "开平市", "county", "", "department", ""),
 }
 
 
@@ -33,10 +34,11 @@ def test_all_seeds_read(seed_result):
 
 @pytest.mark.parametrize("prefix", sorted(EXPECTED))
 def test_seed_metadata(seed_result, prefix):
-    year, body, region, level, pub = EXPECTED[prefix]
+    year, body, region, level, pub, body_type, department = EXPECTED[prefix]
     d = _doc(seed_result, prefix)
     assert (d["year"], d["body"], d["region"], d["level"], d["pub_date"]) == (
         year, body, region, level, pub)
+    assert (d["body_type"], d["department"]) == (body_type, department)
     assert d["doc_type"] == "fazhi_report"
 
 

@@ -9,73 +9,22 @@ administrative divisions.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from nlp.documents import Document, Meta
-from nlp.resources import read_data_text
+from nlp.ingest.bodies import Body, body_in_title, parse_body, self_reference, subject_of_opening
+from nlp.ingest.places import LEVEL_ORDER, Place, gazetteer, place_in_name, places_in_text, resolve
 
+MIN_MENTIONS = 3  # a place named twice is as often a neighbour or a superior as the report's own
 DOC_TYPES = ("fazhi_report", "gov_work_report", "other")
 OVERRIDABLE = ("title", "doc_type", "year", "pub_date", "body", "region", "level", "province", "prefecture")
-LEVEL_ORDER = {"national": 0, "province": 1, "prefecture": 2, "county": 3}
 CORPUS_LEVEL_DIRS = {"国务院": "national", "省自治区": "province", "主要城市": "prefecture",
                      "其他地市": "prefecture"}
-ORGAN_SUFFIX = r"(?:人民政府|政府|司法局|司法厅|法制办公室|法制办|依法治[省市县区旗]办公室|办公室|委员会|局)"
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年度?")
 _LEAD_YEAR = re.compile(r"^(\d{4})年")
 _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_ORGAN_LINE = re.compile(rf"^[\u4e00-\u9fff]{{2,20}}{ORGAN_SUFFIX}$")
-_TITLE_BODY = re.compile(rf"^(?:中共)?([\u4e00-\u9fff]{{2,24}}?{ORGAN_SUFFIX})(?:关于)?(?:\d{{4}}|[（(]|$)")
-_SELF_REF = re.compile(r"(?:我局|本局|市司法局|县司法局|区司法局|旗司法局)")
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    level: str
-    province: str
-    prefecture: str
-
-
-@lru_cache(maxsize=1)
-def gazetteer() -> dict[str, list[Place]]:
-    """Administrative division names → places (a name can be shared by several)."""
-    text = read_data_text("gazetteer.csv")
-    out: dict[str, list[Place]] = {}
-    for r in csv.DictReader(text.splitlines()):
-        if r["name"] in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-            continue
-        out.setdefault(r["name"], []).append(Place(r["name"], r["level"], r["province"],
-                                                   r["prefecture"]))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _place_pattern() -> re.Pattern[str]:
-    names = sorted(gazetteer(), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
-
-
-@lru_cache(maxsize=1)
-def _short_prefecture_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    short = {}
-    for name, places in gazetteer().items():
-        if any(p.level == "prefecture" for p in places) and name.endswith("市") and len(name) >= 4:
-            short[name[:-1]] = name
-    return re.compile("|".join(map(re.escape, sorted(short, key=len, reverse=True)))), short
-
-
-def _resolve(name: str, context: str) -> Place:
-    """Pick among places sharing a name by the enclosing units the text mentions."""
-    places = gazetteer()[name]
-    if len(places) == 1:
-        return places[0]
-    scored = sorted(places, key=lambda p: -((p.prefecture in context) * 2 + (p.province[:2] in context)))
-    return scored[0]
 
 
 def _norm_date(s: str) -> str:
@@ -91,18 +40,42 @@ def _front_lines(doc: Document, n: int = 8) -> list[str]:
 
 
 def find_title(doc: Document) -> str:
+    """The report's title: a field of the file, else the first title-like line of the front.
+
+    Titles come split (长春市人民政府关于 / 2023年度…的报告), inside a page's table of fields
+    (标  题 | 江苏省交通运输厅2024年度…报告 |), after their organ lines (中共…委员会 / …人民政府 /
+    关于…的报告) and doubled (1993年广州市政府工作报告1993年广州市政府工作报告).
+    """
     for key in ("fm_title", "title", "html_ArticleTitle", "html_title"):
         if doc.fields.get(key):
-            return str(doc.fields[key]).strip()
-    lines = _front_lines(doc)
+            return _undouble(str(doc.fields[key]).strip())
+    lines = _front_lines(doc, 16)
     for i, ln in enumerate(lines):
-        if len(ln) > 60 or ln.endswith(("。", "：")):
+        if len(ln) > 80 or ln.endswith(("。", "：")):
             break
-        if "报告" in ln and len(ln) >= 6:
-            return ln
+        cells = [c.strip() for c in re.split(r"[|｜]", ln) if c.strip()] if "|" in ln or "｜" in ln else [ln]
+        for cell in cells:
+            if ">" in cell or "位置" in cell:
+                continue  # a breadcrumb (首页 > 政务公开 > 法治政府建设年度报告)
+            cell = re.sub(r"^(?:标\W*题|题\W*目)\s*[:：]?\s*", "", cell)
+            if "报告" in cell and len(cell) >= 6 and not cell.endswith(("。", "：")):
+                if cell.startswith("关于") and i > 0 and _ORGANISH.search(lines[i - 1]):
+                    organs = [x for x in lines[max(0, i - 2):i] if _ORGANISH.search(x) and len(x) <= 30]
+                    cell = " ".join(organs) + cell
+                return _undouble(cell)
+        if ln.endswith("关于") and i + 1 < len(lines) and "报告" in lines[i + 1]:
+            return ln + lines[i + 1]
         if i + 1 < len(lines) and lines[i + 1] == "报告":
             return ln + "报告"
     return ""
+
+
+_ORGANISH = re.compile(r"(?:人民政府|政府|委员会|办事处|局|厅|委)$")
+
+
+def _undouble(title: str) -> str:
+    half = len(title) // 2
+    return title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title
 
 
 def doc_type_of(title: str, text_head: str) -> str:
@@ -112,6 +85,8 @@ def doc_type_of(title: str, text_head: str) -> str:
         return "fazhi_report"
     if title:
         return "other"
+    if sum(c.isascii() and c.isalpha() for c in text_head) > 0.2 * max(len(text_head), 1):
+        return "other"  # a README or a page in English that only mentions 法治政府建设
     if "法治政府建设" in text_head:
         return "fazhi_report"
     if "各位代表" in text_head or "政府工作报告" in text_head:
@@ -129,6 +104,119 @@ def _corpus_layout(source: str) -> tuple[str, str, int | None]:
             m = re.match(r"(\d{4})", Path(source).stem)
             return level, region, int(m.group(1)) if m else None
     return "", "", None
+
+
+def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Place | None]:
+    """The issuing body when spelled out, else what the text says of it, and the place named."""
+    body = body_in_title(title, head)
+    lines = _front_lines(doc)
+    if body is None:
+        # An organ on its own line(s) at the front (高平市司法局; 中共…委员会 / …人民政府 jointly).
+        organ_lines = []
+        for ln in lines:
+            if parse_body(ln, head) is None:
+                if organ_lines:
+                    break
+                continue
+            organ_lines.append(ln)
+        if organ_lines:
+            body = parse_body(" ".join(organ_lines[:2]), head) or parse_body(organ_lines[0], head)
+    place = place_in_name(title, head) if title else None
+    if body is None and doc.fields.get("publisher"):
+        body = parse_body(str(doc.fields["publisher"]).strip(), head)
+        if body is not None:
+            body = Body(body.name, body.body_type, body.department, body.place)
+    subject, subject_place, department = subject_of_opening(
+        [ln for ln in lines if not ln.startswith(title or "\0")], head)
+    if body is None and subject is not None and (place is None or subject.place == place):
+        body = subject  # an opening naming another place than the title is not the issuer
+    if place is None:
+        place = subject_place
+    if body is None and (department or self_reference(head[:400])):
+        body = Body("", "department", department, None)
+    return body, place
+
+
+def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
+    """The place the text's mentions point to, when they agree (warned as inferred).
+
+    When every place named in full nests in one (西安市 and 雁塔区; 浙江省 and 上城区; 宁波市 twice
+    and 慈溪市), that innermost place. Otherwise the place named most often, if at least
+    ``MIN_MENTIONS`` times and more than any other. Two-character names (和县, 城区) are left out:
+    they occur inside ordinary words.
+    """
+    text = _ADDRESS.sub("", text)  # 联系地址：天津市和平区… names the office's street, not its level
+    full = [n for n in _place_names(text) if len(n) > 2]
+    nested = _innermost(set(full), head)
+    if nested is not None and _fits_self_reference(nested, text):
+        warn.append(f"region {nested.name} inferred from the places the text names")
+        return nested
+    counts = Counter(n for n in places_in_text(text) if len(n) > 2)
+    if not counts:
+        return None
+    ranked = sorted(counts, key=lambda n: -counts[n])
+    best = ranked[0]
+    if counts[best] < MIN_MENTIONS or (len(ranked) > 1 and counts[ranked[1]] == counts[best]):
+        return None
+    place = resolve(best, head)
+    if place is not None and _fits_self_reference(place, text):
+        warn.append(f"region {best} inferred from mentions in the text ({counts[best]}x)")
+        return place
+    return None
+
+
+_ADDRESS = re.compile(r"(?:地址|地点|位于)[:：]?[^，,。；;)）\n]{0,40}")
+_SELF_PLACE = re.compile(r"(?:我|全|本)(省|市|县|区|旗|镇|乡|街道)")
+
+
+def _fits_self_reference(place: Place, text: str) -> bool:
+    """Whether a place inferred from mentions agrees with what the report calls itself.
+
+    A report says 全市/我市, 全县, 全区, 全省, 我镇 of its own place; a 天津市 department naming 和平区 once,
+    or a county's 教育局 naming 江苏省, is caught by it. With no clear self-reference, agreement.
+    """
+    counts = Counter(_SELF_PLACE.findall(text))
+    if not counts:
+        return True
+    (word, n), *rest = counts.most_common()
+    if rest and rest[0][1] == n:
+        return True
+    suffix = {"街道": ("街道",), "镇": ("镇",), "乡": ("乡",), "旗": ("旗",), "县": ("县",),
+              "区": ("区",), "市": ("市",), "省": ("省",)}[word]
+    if word == "区" and place.level == "province":
+        return place.name.endswith("自治区")
+    return place.name.endswith(suffix) or (word == "市" and place.name.endswith("盟"))
+
+
+def _place_names(text: str) -> list[str]:
+    return [n for n in places_in_text(text) if n in gazetteer() and n in text]
+
+
+def _innermost(names: set[str], head: str) -> Place | None:
+    """The one place inside which every other named place encloses, if the names form one chain."""
+    if not names:
+        return None
+    deepest = sorted(names, key=lambda n: -max(LEVEL_ORDER[p.level] for p in gazetteer()[n]))
+    inner = deepest[0]
+    candidates = [p for p in gazetteer()[inner]
+                  if all(o == inner or o in (p.province, p.prefecture) for o in names)]
+    if len(candidates) == 1:
+        return candidates[0]
+    return resolve(inner, head, candidates) if candidates else None
+
+
+def _only_province_named(text: str) -> str:
+    """The province when the text names exactly one by its full name (《广东省…纲要》), else ''."""
+    provinces = {n for n in places_in_text(text) if any(p.level == "province" for p in gazetteer()[n])}
+    return provinces.pop() if len(provinces) == 1 else ""
+
+
+def _set_place(meta: Meta, place: Place) -> None:
+    meta.region, meta.level, meta.adcode = place.name, place.level, place.adcode
+    meta.province = place.province if place.level != "province" else place.name
+    meta.prefecture = place.prefecture if place.level in ("county", "township") else (
+        place.name if place.level == "prefecture" else "")
+    meta.county, meta.township = place.county, place.township
 
 
 def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
@@ -149,6 +237,8 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         year = int(m.group(1))
     elif meta.doc_type == "gov_work_report" and c_year:
         year = c_year  # the corpus names a work report by the year it was delivered
+    elif meta.doc_type == "gov_work_report" and _LEAD_YEAR.match(meta.title):
+        year = int(_LEAD_YEAR.match(meta.title).group(1))  # "1993年广州市政府工作报告": the year delivered
     elif meta.doc_type == "gov_work_report" and _DATE.search(meta.title):
         year = int(_DATE.search(meta.title).group(1))
     else:
@@ -165,69 +255,43 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         warn.append("year not found")
     meta.year = year
 
-    # Issuing body.
-    body = ""
-    tm = _TITLE_BODY.match(meta.title)
-    if tm and meta.doc_type != "gov_work_report":
-        body = tm.group(1)
-    if not body:
-        for ln in _front_lines(doc, 6):
-            if _ORGAN_LINE.match(ln):
-                body = ln
-                break
-    if not body and doc.fields.get("publisher") and _ORGAN_LINE.match(doc.fields["publisher"]):
-        body = doc.fields["publisher"]
-        warn.append("issuing body taken from the page's 发布机构 field")
-
-    # Region: the body's or title's place; the corpus folder; else the most specific place
-    # the text mentions.
-    place = None
-    for s in (body, meta.title):
-        m = _place_pattern().search(s or "")
-        if m:
-            place = _resolve(m.group(0), head)
-            break
+    # Issuing body and place, from the most explicit statement: the organ a title starts with or
+    # an organ line of the front, the title's place, the subject of the opening sentence, the
+    # corpus folder, and last the places the text names (a warning says so).
+    body, place = _issuing_body(doc, meta.title, head)
+    if body is not None:
+        meta.body, meta.body_type, meta.department = body.name, body.body_type, body.department
+        place = body.place or place
     if place is None and c_region:
         if c_region in gazetteer():
-            place = _resolve(c_region, head)
+            place = resolve(c_region, head)
         else:
             meta.region, meta.level = c_region, c_level
     if place is None and not meta.region:
-        # The place the text names most often (short prefecture names such as 鄂尔多斯 count
-        # for the full name); ties go to the more specific place.
-        counts = Counter(_place_pattern().findall(doc.text))
-        pat, short = _short_prefecture_pattern()
-        for sname, n in Counter(pat.findall(doc.text)).items():
-            counts[short[sname]] = max(counts[short[sname]], n)
-        if counts:
-            best = max(counts, key=lambda n: (counts[n], LEVEL_ORDER[gazetteer()[n][0].level]))
-            place = _resolve(best, head)
-            warn.append(f"region {best} inferred from mentions in the text ({counts[best]}x)")
+        place = _place_from_mentions(doc.text, head, warn)
     if place is not None:
-        meta.region, meta.level = place.name, place.level
-        meta.province = place.province if place.level != "province" else place.name
-        meta.prefecture = place.prefecture if place.level == "county" else (
-            place.name if place.level == "prefecture" else "")
+        _set_place(meta, place)
+    if meta.region and not meta.province:
+        meta.province = _only_province_named(doc.text)
+        if meta.province:
+            warn.append(f"province {meta.province} inferred: the only province the text names")
     if not meta.region:
         warn.append("region not found")
     if meta.level == "" and c_level:
         meta.level = c_level
-
-    if not body and meta.doc_type == "gov_work_report" and meta.region:
-        body = "国务院" if meta.level == "national" else f"{meta.region}人民政府"
-    if not body and meta.region and _SELF_REF.search(head):
-        body = f"{meta.region}司法局"
-        warn.append(f"issuing body {body} inferred from the text's self-reference (我局/市司法局)")
-    if not body:
-        warn.append("issuing body not found")
-    meta.body = body
+    if not meta.body and meta.doc_type == "gov_work_report" and meta.region:
+        meta.body = "国务院" if meta.level == "national" else f"{meta.region}人民政府"
+        meta.body_type = "government"
+    if not meta.body:
+        warn.append("issuing body not named in full" + (f" (a {meta.department or 'department'})"
+                                                        if meta.body_type == "department" else ""))
 
     # Front-matter fields named like metadata fields override inference; a user table wins last.
     front = {k[3:]: v for k, v in doc.fields.items() if k.startswith("fm_") and k[3:] in OVERRIDABLE}
     for k, v in {**front, **(overrides or {})}.items():
         if k in OVERRIDABLE and v not in (None, ""):
             try:
-                value = int(v) if k == "year" else str(v)
+                value = int(v) if k == "year" else _undouble(str(v).strip()) if k == "title" else str(v)
                 if k == "year" and not 1949 <= value <= 2100:
                     raise ValueError(value)
                 setattr(meta, k, value)

