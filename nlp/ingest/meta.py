@@ -114,7 +114,7 @@ def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Pl
         # An organ on its own line(s) at the front (高平市司法局; 中共…委员会 / …人民政府 jointly).
         organ_lines = []
         for ln in lines:
-            if parse_body(ln, head) is None:
+            if len(ln) > 60 or not _ORGANISH.search(ln) or parse_body(ln, head) is None:
                 if organ_lines:
                     break
                 continue
@@ -271,7 +271,7 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         place = _place_from_mentions(doc.text, head, warn)
     if place is not None:
         _set_place(meta, place)
-    if meta.region and not meta.province:
+    if meta.region and not meta.province and meta.level != "national":
         meta.province = _only_province_named(doc.text)
         if meta.province:
             warn.append(f"province {meta.province} inferred: the only province the text names")

@@ -59,8 +59,33 @@ def gazetteer() -> dict[str, list[Place]]:
 
 @lru_cache(maxsize=1)
 def _place_pattern() -> re.Pattern[str]:
-    names = sorted(gazetteer(), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
+    """All division names, longest first, as a nested-prefix pattern (北(?:京市|…)|…).
+
+    Why nested: ``re`` tries the branches of a flat alternation one by one at every position, and
+    3,300 names made reading a title ~0.2 ms; the nested form decides on the first character.
+    """
+    return re.compile(_trie_pattern(sorted(gazetteer())))
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching ``words`` leftmost-longest, as their alternation longest-first would."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        return body + "?" if ends and len(branches) >= 1 and body.startswith("(?:") else (
+            "(?:" + body + ")?" if ends else body)
+
+    return build(trie)
 
 
 @lru_cache(maxsize=1)
