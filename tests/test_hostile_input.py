@@ -248,3 +248,18 @@ def test_any_bytes_never_crash_reading(data, suffix):
     except ReadError:
         return
     clean(raw)
+
+
+def test_deeply_nested_html_is_read_up_to_the_limit_and_named_beyond_it(tmp_path):
+    """libxml2 stops at 256 levels unless told otherwise; the limit is ``MAX_HTML_DEPTH``."""
+    from nlp.errors import ReadError
+    from nlp.ingest.pipeline import ingest_file
+    from nlp.limits import MAX_HTML_DEPTH
+
+    para = "<p>2022年，昌乐县司法局推进法治政府建设，深入开展普法宣传教育，全面提升依法行政水平。</p>"
+    deep, deeper = tmp_path / "deep.html", tmp_path / "deeper.html"
+    deep.write_text("<html><body>" + "<div>" * 300 + para + "</div>" * 300 + "</body></html>", "utf-8")
+    deeper.write_text("<html><body>" + "<div>" * (MAX_HTML_DEPTH + 10) + para + "</body></html>", "utf-8")
+    assert "依法行政水平" in ingest_file(deep).units[0].text
+    with pytest.raises(ReadError, match="nested deeper than"):
+        ingest_file(deeper)

@@ -16,6 +16,7 @@ from lxml import etree
 
 from nlp.errors import ReadError
 from nlp.ingest.read import decode_bytes
+from nlp.limits import MAX_HTML_DEPTH
 
 DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
              "iframe", "select", "button", "svg", "template")
@@ -49,34 +50,51 @@ def _score(el: etree._Element) -> int:
 
 
 def _block_text(el: etree._Element) -> str:
+    """The element's text, one line per block element; iterative, so a page nested thousands of
+    levels deep (up to ``MAX_HTML_DEPTH``) cannot exhaust Python's recursion limit."""
     out: list[str] = []
-
-    def walk(node: etree._Element) -> None:
+    stack: list[tuple[etree._Element, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else ""
+        if closing:
+            if tag in BLOCK_TAGS:
+                out.append("\n")
+            if node.tail:
+                out.append(node.tail)
+            continue
         if tag in BLOCK_TAGS:
             out.append("\n")
         if node.text and tag:
             out.append(node.text)
-        for child in node:
-            walk(child)
-        if tag in BLOCK_TAGS:
-            out.append("\n")
-        if node.tail:
-            out.append(node.tail)
-
-    walk(el)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     text = "".join(out).replace("\xa0", " ")
     lines = [ln.strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln)
+
+
+def _depth(root: etree._Element) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in node)
+    return deepest
+
+
+_PARSER = lxml.html.HTMLParser(huge_tree=True)  # libxml2 otherwise stops reading at 256 levels
 
 
 def html_article(data: bytes, source: str | Path) -> tuple[str, dict]:
     """Return ``(article_text, meta)`` for a saved web page."""
     text = _decode(data, source)
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as err:
         raise ReadError(source, f"cannot parse HTML ({err})") from None
+    if _depth(doc) > MAX_HTML_DEPTH:
+        raise ReadError(source, f"HTML nested deeper than {MAX_HTML_DEPTH:,} levels (FAZHI_MAX_HTML_DEPTH)")
     meta: dict[str, str] = {}
     for m in doc.iter("meta"):
         name = (m.get("name") or m.get("property") or "").strip()
