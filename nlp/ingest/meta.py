@@ -123,9 +123,7 @@ def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Pl
             body = parse_body(" ".join(organ_lines[:2]), head) or parse_body(organ_lines[0], head)
     place = place_in_name(title, head) if title else None
     if body is None and doc.fields.get("publisher"):
-        body = parse_body(str(doc.fields["publisher"]).strip(), head)
-        if body is not None:
-            body = Body(body.name, body.body_type, body.department, body.place)
+        body = parse_body(str(doc.fields["publisher"]).strip(), head)  # the page's 发布机构 field
     subject, subject_place, department = subject_of_opening(
         [ln for ln in lines if not ln.startswith(title or "\0")], head)
     if body is None and subject is not None and (place is None or subject.place == place):
