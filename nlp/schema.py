@@ -29,50 +29,15 @@ class Column:
     meaning: str
 
 
-UNIT_TABLE: tuple[Column, ...] = (
-    Column("doc_id", "unit", "object", "string", "file stem + short hash of the file's bytes"),
-    Column("source", "meta", "object", "string", "the file path"),
-    Column("unit_id", "unit", "object", "string", "`doc_id:pN` (paragraph) or `doc_id:pN.iM` (item)"),
-    Column("granularity", "unit", "object", "string",
-           "`paragraph`, or `item` (a paragraph split at 一是…二是…, 1.…2.…; a paragraph without "
-           "enumeration is one item)"),
-    Column("paragraph", "unit", "int64", "int64", "paragraph index within the document"),
-    Column("item", "unit", "int64", "int64", "item index within its paragraph (0 for paragraph units)"),
-    Column("section", "unit", "object", "string", "heading path, ` > `-joined"),
-    Column("role", "unit", "object", "string",
-           "section role (`front_matter`, `preamble`, `achievements`, `problems`, `plans`, `closing`; "
-           "see shared taxonomy)"),
-    Column("is_heading", "unit", "bool", "bool", "the unit is a heading line with no body text"),
-    Column("year", "meta", "Int64", "int64",
-           "the year reported on (for a 政府工作报告: the year it was delivered, as the corpus names it)"),
-    Column("region", "meta", "object", "string", "the reporting government's place"),
-    Column("level", "meta", "object", "string",
-           "its administrative level (`national`, `province`, `prefecture`, `county`, `township`)"),
-    Column("province", "meta", "object", "string", "the province-level unit the place is in"),
-    Column("prefecture", "meta", "object", "string", "the prefecture-level unit the place is in"),
-    Column("body", "meta", "object", "string", "the issuing body (高平市司法局, 昌乐县人民政府, …)"),
-    Column("doc_type", "meta", "object", "string",
-           "`fazhi_report` (法治政府建设 report), `gov_work_report` (政府工作报告), `other`"),
-    Column("text", "unit", "object", "string",
-           "clean text: Simplified, furniture and inline pinyin removed, punctuation normalized"),
-    Column("start", "unit", "int64", "int64",
-           "start of the unit's character span in the source text (the decoded file; for HTML/.docx/.pdf, "
-           "the extracted text)"),
-    Column("end", "unit", "int64", "int64", "end of that span"),
-)
-
-TAG_TABLE: tuple[Column, ...] = (
-    *UNIT_TABLE,
-    Column("labels", "tagger", "object", "labels", "the unit's domain codes (a list; JSON in CSV cells)"),
-    Column("scores", "tagger", "object", "scores", "domain code → probability (JSON in CSV cells)"),
-)
-
-DOCUMENT_TABLE: tuple[Column, ...] = (
-    Column("doc_id", "meta", "object", "string", "file stem + short hash of the file's bytes"),
+# Report metadata columns, declared once: the unit table repeats them on every unit (so a unit
+# table groups by place and year on its own) and the documents table holds them once per report.
+_META = {c.name: c for c in (
     Column("source", "meta", "object", "string", "the file path"),
     Column("title", "meta", "object", "string", "the report's title"),
-    Column("doc_type", "meta", "object", "string", "`fazhi_report`, `gov_work_report` or `other`"),
-    Column("year", "meta", "Int64", "int64", "the year reported on"),
+    Column("doc_type", "meta", "object", "string",
+           "`fazhi_report` (法治政府建设 report), `gov_work_report` (政府工作报告), `other`"),
+    Column("year", "meta", "Int64", "int64",
+           "the year reported on (for a 政府工作报告: the year it was delivered, as the corpus names it)"),
     Column("pub_date", "meta", "object", "string", "publication date (YYYY-MM-DD) when the file gives it"),
     Column("body", "meta", "object", "string",
            "the issuing body's full name, only when the report spells it out ('' for 我局, 市人社局)"),
@@ -95,6 +60,41 @@ DOCUMENT_TABLE: tuple[Column, ...] = (
     Column("encoding", "meta", "object", "string", "the detected encoding of the file"),
     Column("warnings", "meta", "object", "string",
            "inferred fields, repaired and unrepairable text (`; `-joined)"),
+)}
+_DOC_ID = "file stem + short hash of the file's bytes"
+
+UNIT_TABLE: tuple[Column, ...] = (
+    Column("doc_id", "unit", "object", "string", _DOC_ID),
+    _META["source"],
+    Column("unit_id", "unit", "object", "string", "`doc_id:pN` (paragraph) or `doc_id:pN.iM` (item)"),
+    Column("granularity", "unit", "object", "string",
+           "`paragraph`, or `item` (a paragraph split at 一是…二是…, 1.…2.…; a paragraph without "
+           "enumeration is one item)"),
+    Column("paragraph", "unit", "int64", "int64", "paragraph index within the document"),
+    Column("item", "unit", "int64", "int64", "item index within its paragraph (0 for paragraph units)"),
+    Column("section", "unit", "object", "string", "heading path, ` > `-joined"),
+    Column("role", "unit", "object", "string",
+           "section role (`front_matter`, `preamble`, `achievements`, `problems`, `plans`, `closing`; "
+           "see shared taxonomy)"),
+    Column("is_heading", "unit", "bool", "bool", "the unit is a heading line with no body text"),
+    *(_META[name] for name in ("year", "region", "level", "province", "prefecture", "body", "doc_type")),
+    Column("text", "unit", "object", "string",
+           "clean text: Simplified, furniture and inline pinyin removed, punctuation normalized"),
+    Column("start", "unit", "int64", "int64",
+           "start of the unit's character span in the source text (the decoded file; for HTML/.docx/.pdf, "
+           "the extracted text)"),
+    Column("end", "unit", "int64", "int64", "end of that span"),
+)
+
+TAG_TABLE: tuple[Column, ...] = (
+    *UNIT_TABLE,
+    Column("labels", "tagger", "object", "labels", "the unit's domain codes (a list; JSON in CSV cells)"),
+    Column("scores", "tagger", "object", "scores", "domain code → probability (JSON in CSV cells)"),
+)
+
+DOCUMENT_TABLE: tuple[Column, ...] = (
+    Column("doc_id", "meta", "object", "string", _DOC_ID),
+    *_META.values(),
     Column("n_paragraphs", "document", "int64", "int64", "paragraph units of the report"),
     Column("n_items", "document", "int64", "int64", "item units of the report"),
 )

@@ -19,8 +19,6 @@ import yaml
 from nlp.ingest.places import Place, place_in_name, starts_with_place, township_subject
 from nlp.resources import read_data_text
 
-BODY_TYPES = ("government", "party_and_government", "department", "street_office", "party_committee",
-              "other")
 _GOVERNMENT = re.compile(r"(?:人民政府|政府)$")
 _STREET_OFFICE = re.compile(r"(?:街道办事处|街道办|办事处)$")
 _PARTY = re.compile(r"^中共.+(?:委员会|党委|党工委|委)$")
@@ -53,6 +51,13 @@ def departments() -> dict[str, str]:
 def _department_pattern() -> re.Pattern[str]:
     names = sorted(departments(), key=len, reverse=True)
     return re.compile("(?:" + "|".join(map(re.escape, names)) + ")")
+
+
+@lru_cache(maxsize=1)
+def _organ_pattern() -> re.Pattern[str]:
+    """An organ's name at the start of a text: anything up to a government or department word."""
+    return re.compile(r"[\u4e00-\u9fff]{0,30}?(?:人民政府|政府|街道办事处|办事处|"
+                      + _department_pattern().pattern + ")")
 
 
 def _department_at_end(s: str) -> str:
@@ -109,8 +114,6 @@ def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None
     "县委、县政府：2024年以来，教育局坚持…"), never a name further on, which is usually a superior
     (我局在江门市司法局和开平市委的领导下). Returns (body, place, department).
     """
-    organ_re = re.compile(r"[\u4e00-\u9fff]{0,30}?(?:人民政府|政府|街道办事处|办事处|"
-                          + _department_pattern().pattern + ")")
     for line in lines[:4]:
         if line.endswith((":", "：")) and len(line) <= 30:
             continue  # the addressee (哈尔滨市人民政府：), a superior, not the issuer
@@ -118,7 +121,7 @@ def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None
             rest = line[m.end():m.end() + 40]
             if not rest or rest.startswith(("中共", "在", "按照", "根据", "我", "全", "各")):
                 continue
-            organ = organ_re.match(rest)
+            organ = _organ_pattern().match(rest)
             if organ:
                 body = parse_body(organ.group(0), context)
                 if body is not None:

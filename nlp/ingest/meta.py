@@ -144,7 +144,7 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
     they occur inside ordinary words.
     """
     text = _ADDRESS.sub("", text)  # 联系地址：天津市和平区… names the office's street, not its level
-    full = [n for n in _place_names(text) if len(n) > 2]
+    full = [n for n in places_in_text(text, short_names=False) if len(n) > 2]
     nested = _innermost(set(full), head)
     if nested is not None and _fits_self_reference(nested, text):
         warn.append(f"region {nested.name} inferred from the places the text names")
@@ -179,15 +179,7 @@ def _fits_self_reference(place: Place, text: str) -> bool:
     (word, n), *rest = counts.most_common()
     if rest and rest[0][1] == n:
         return True
-    suffix = {"街道": ("街道",), "镇": ("镇",), "乡": ("乡",), "旗": ("旗",), "县": ("县",),
-              "区": ("区",), "市": ("市",), "省": ("省",)}[word]
-    if word == "区" and place.level == "province":
-        return place.name.endswith("自治区")
-    return place.name.endswith(suffix) or (word == "市" and place.name.endswith("盟"))
-
-
-def _place_names(text: str) -> list[str]:
-    return [n for n in places_in_text(text) if n in gazetteer() and n in text]
+    return place.name.endswith(word) or (word == "市" and place.name.endswith("盟"))
 
 
 def _innermost(names: set[str], head: str) -> Place | None:

@@ -43,7 +43,6 @@ class Place:
     adcode: str = ""
     county: str = ""
     township: str = ""
-    former: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +52,7 @@ def gazetteer() -> dict[str, list[Place]]:
     for r in csv.DictReader(read_data_text("gazetteer.csv").splitlines()):
         county = r["name"] if r["level"] == "county" else ""
         out.setdefault(r["name"], []).append(Place(r["name"], r["level"], r["province"], r["prefecture"],
-                                                   r["adcode"], county, former=r["status"] == "former"))
+                                                   r["adcode"], county))
     return out
 
 
@@ -77,13 +76,11 @@ def _trie_pattern(words: list[str]) -> str:
         node[""] = {}
 
     def build(node: dict) -> str:
-        ends = "" in node
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
-        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
-        return body + "?" if ends and len(branches) >= 1 and body.startswith("(?:") else (
-            "(?:" + body + ")?" if ends else body)
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body  # a word may end here: the longer match first
 
     return build(trie)
 
@@ -160,8 +157,11 @@ def starts_with_place(s: str) -> bool:
     return bool(_place_pattern().match(s))
 
 
-def places_in_text(text: str) -> list[str]:
-    """Every division name ``text`` mentions, short prefecture names counted as the full name."""
+def places_in_text(text: str, short_names: bool = True) -> list[str]:
+    """Every division name ``text`` mentions; with ``short_names``, prefecture names written without
+    市 (鄂尔多斯) count as the full name."""
     found = _place_pattern().findall(text)
+    if not short_names:
+        return found
     pat, short = _short_prefecture_pattern()
     return found + [short[s] for s in pat.findall(text)]
