@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean corpus bench
+.PHONY: demo test lint install clean corpus bench browser
 
 CORPUS ?= ../shared/corpus/gov-work-reports
 
@@ -22,7 +22,16 @@ demo: $(STAMP)
 	$(BIN)/fazhi ingest seeds --out out/units.csv
 	$(BIN)/fazhi analyze seeds --out out/analysis
 
-test: $(STAMP)
+# Headless Chromium for the report's browser test (Debian's package; a CJK font so figures show
+# Chinese). Best effort: without root or apt the browser test skips, except under CI, which sets
+# FAZHI_REQUIRE_BROWSER=1 and so fails instead.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1; }; }; } || \
+	  echo "make browser: could not install Chromium (needs root and apt): the report's browser test will skip"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check nlp tests tools benchmarks
 	$(BIN)/python -m pytest -q tests --nbmake notebooks
 

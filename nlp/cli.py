@@ -271,6 +271,42 @@ def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: b
     raise typer.Exit(exit_status(0 if table is None else 1, errors, strict))
 
 
+def _year_range(text: str | None, option: str) -> tuple[int, int] | None:
+    """``2000-2025`` (or ``2015``) as an inclusive year range; a one-line error otherwise."""
+    if text is None:
+        return None
+    parts = text.replace("–", "-").split("-")
+    if not (1 <= len(parts) <= 2 and all(p.strip().isdigit() and len(p.strip()) == 4 for p in parts)):
+        fail(f"{option} {text!r}: give years as FIRST-LAST, e.g. 2000-2012")
+    lo, hi = int(parts[0]), int(parts[-1])
+    if lo > hi:
+        fail(f"{option} {text!r}: the first year is after the last")
+    return lo, hi
+
+
+def _periods(text: str | None) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``2000-2012,2013-2025`` as two inclusive year ranges; a one-line error otherwise."""
+    if text is None:
+        return None
+    halves = text.split(",")
+    if len(halves) != 2:
+        fail(f"--periods {text!r}: give two periods, e.g. 2000-2012,2013-2025")
+    first, second = _year_range(halves[0], "--periods"), _year_range(halves[1], "--periods")
+    assert first is not None and second is not None
+    return first, second
+
+
+def _check_choices(values: list[str] | None, allowed: list[str], option: str) -> list[str] | None:
+    """Every value (comma-separated or repeated) is one of ``allowed``; checked before any work."""
+    if not values:
+        return None
+    flat = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    bad = [v for v in flat if v not in allowed]
+    if bad:
+        fail(f"{option} {bad[0]!r}: use one of {', '.join(allowed)}")
+    return flat
+
+
 def _tagged_units(paths: list[str], model: Path | None):
     """Units with labels: a tagged table from `fazhi tag` is used as is; reports are ingested and tagged."""
     from nlp.analysis.workflows import tag_units
@@ -309,8 +345,12 @@ def trends(
                                                  "province, doc_type (repeatable).")] = None,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    years: Annotated[str | None, typer.Option(help="Only reports of these years, e.g. 2000-2025.")] = None,
+    periods: Annotated[str | None, typer.Option(help="The two periods to compare, e.g. 2000-2012,2013-2025 "
+                                                "(default: halves at the median report year).")] = None,
 ) -> None:
-    """Domain shares per year (units and characters) with bootstrap intervals, plus plots.
+    """Domain shares per year (units and characters) with bootstrap intervals, the change between
+    two periods, a regression on year and level (errors clustered by report), plus plots.
 
     PATHS are reports (ingested and tagged) or one tagged table written by `fazhi tag`.
     Writes domain_by_year.csv (a `year` column, one column per domain code, n_docs, n_units),
@@ -318,11 +358,10 @@ def trends(
     """
     from nlp.analysis.workflows import run_trends
 
-    bad = [b for b in by or [] if b not in GROUPINGS]
-    if bad:  # checked before any work
-        fail(f"--by {bad[0]!r}: group by one of {', '.join(GROUPINGS)}")
+    by = _check_choices(by, list(GROUPINGS), "--by")  # options checked before any work
+    year_range, pair = _year_range(years, "--years"), _periods(periods)
     units, _ = _tagged_units(paths, model)
-    res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed, say=say)
+    res = run_trends(units, out, by=by, n_boot=bootstrap, seed=seed, say=say, years=year_range, periods=pair)
     typer.echo(res.tables["domain_by_year"].round(3).to_string(index=False))
     typer.echo(f"wrote {', '.join(str(p) for p in res.files.values())}")
 
@@ -337,6 +376,12 @@ def topics(
     passes: Annotated[int, typer.Option(help="LDA passes over the corpus.")] = 5,
     by: Annotated[list[str] | None, typer.Option("--by", help="Also topic prevalence per year and region, "
                                                  "level, province or doc_type (repeatable).")] = None,
+    domains: Annotated[list[str] | None, typer.Option("--domains", help="Fit on paragraphs tagged with any of "
+                                                      "these domain codes (comma-separated or repeated).")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="Fit on paragraphs of these section roles: "
+                                                   "achievements, plans, problems, ...")] = None,
+    term_weight: Annotated[str, typer.Option(help="'idf' (default: more coherent topics) or 'one' (plain "
+                                             "counts).")] = "idf",
 ) -> None:
     """Fit an LDA topic model; write topics.csv, topic_by_year.csv, summary.json and more.
 
@@ -344,14 +389,24 @@ def topics(
     (topic_domains.csv), so a topic reads as "mostly mediation", not only as a word list.
     """
     from nlp.analysis.workflows import run_topics
+    from nlp.taxonomy import load_taxonomy
 
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
+    tax = load_taxonomy()
+    by = _check_choices(by, list(GROUPINGS), "--by")
+    domains = _check_choices(domains, tax.codes, "--domains")
+    role = _check_choices(role, [r for r in tax.section_roles if r != "front_matter"], "--role")
+    _check_choices([term_weight], ["idf", "one"], "--term-weight")
     units, _ = _tagged_units(paths, model)
-    res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes, by=by, say=say)
+    try:
+        res = run_topics(units, out, k=k if k == "auto" else int(k), seed=seed, passes=passes, by=by, say=say,
+                         domains=domains, roles=role, term_weight=term_weight)
+    except ValueError as err:
+        fail(str(err), 1)
     s = res.summary
     typer.echo(f"k = {s['k']}, c_v = {s['coherence']['c_v']:.3f}, NPMI = {s['coherence']['c_npmi']:.3f}")
-    words = res.tables["topics"]
+    words = res.tables["topic_words"]  # ranked by relevance
     for t, grp in words.groupby("topic"):
         typer.echo(f"topic {t}: {' '.join(grp.sort_values('rank')['word'].head(10))}")
     typer.echo(f"wrote {out}")
@@ -364,6 +419,10 @@ def analyze(
     model: ModelOpt = None,
     k: Annotated[str, typer.Option("--k", help="Number of topics, or 'auto'.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    years: Annotated[str | None, typer.Option(help="Trends and topics on reports of these years, e.g. "
+                                              "2000-2025.")] = None,
+    periods: Annotated[str | None, typer.Option(help="The two periods the findings compare, e.g. "
+                                                "2000-2012,2013-2025 (default: halves at the median year).")] = None,
 ) -> None:
     """Ingest, tag, trends and topics in one go, ending in a self-contained HTML report."""
     from nlp.analysis.workflows import run_analyze
@@ -371,8 +430,10 @@ def analyze(
 
     if k != "auto" and not k.isdigit():
         fail(f"--k must be a whole number or 'auto', not {k!r}")
+    year_range, pair = _year_range(years, "--years"), _periods(periods)
     try:
-        res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed, say=say)
+        res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed, say=say,
+                                  years=year_range, periods=pair)
     except ModelError as err:
         fail(str(err))
     report_errors(errors)

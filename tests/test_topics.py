@@ -102,9 +102,61 @@ def test_topic_domains_exact():
     assert share[(0, "mediation")] == pytest.approx(1.0)
     assert share[(0, "legal_aid")] == pytest.approx(0.5 / 1.5)
     assert share[(1, "mediation")] == pytest.approx(0.5 / 1.5)
+    assert share[(1, "(none)")] == pytest.approx(1.0 / 1.5) and share[(0, "(none)")] == 0.0
     dom = dominant_domain(td)
     assert dom["domain"].tolist() == ["mediation", "mediation"]
     assert dom.loc[0, "runner_up"] == "legal_aid"
+    assert dom["no_domain_share"].tolist() == pytest.approx([0.0, 1.0 / 1.5])
+
+
+def test_main_domain_only_when_it_is_a_real_share_and_lift_only_above_one():
+    """A "main domain" at 5% of a topic, or an "over-represented" domain at lift 0.4, misleads."""
+    doc_topic = np.array([[1.0, 0.0]] * 10 + [[0.0, 1.0]] * 10)
+    labels = [["legal_aid"]] + [[]] * 9 + [["mediation"]] * 6 + [["legal_aid"]] + [[]] * 3
+    td = topic_domains(doc_topic, pd.DataFrame({"labels": labels}), ["mediation", "legal_aid"])
+    dom = dominant_domain(td).set_index("topic")
+    assert pd.isna(dom.loc[0, "domain"]) and dom.loc[0, "share"] == pytest.approx(0.1)  # 10%: no main domain
+    assert dom.loc[0, "no_domain_share"] == pytest.approx(0.9)
+    assert dom.loc[0, "over_represented"] == ""  # legal aid's lift there is 0.1/0.1 = 1.0, not above 1
+    assert dom.loc[1, "domain"] == "mediation" and dom.loc[1, "over_represented"] == "mediation ×2.0"
+    assert dom.loc[1, "top_lift_domain"] == "mediation" and np.isnan(dom.loc[0, "top_lift"])
+
+
+def test_relevance_demotes_words_frequent_everywhere(fitted):
+    model, _ = fitted
+    lam1 = model.relevant_words(8, lam=1.0)
+    by_prob = model.top_words(8)
+    assert lam1["word"].tolist() == by_prob["word"].tolist()  # λ = 1 is ranking by probability
+    rel = model.relevant_words(8, lam=0.0)  # λ = 0 ranks by lift alone
+    assert all(grp["lift"].is_monotonic_decreasing for _, grp in rel.groupby("topic"))
+    labels = model.labels()
+    assert set(labels) == {f"topic_{t}" for t in range(model.k_)}
+    assert all(len(label.split("·")) == 3 for label in labels.values())
+
+
+def test_topic_tokens_drop_the_genre_boilerplate():
+    from nlp.analysis.topics import TopicTokenizer
+    from nlp.text.tokenize import Tokenizer
+
+    text = "不断深化法律援助工作，全年调解纠纷，继续强化人民调解。"
+    tokens = TopicTokenizer()(text)
+    assert "法律援助" in tokens and "人民调解" in tokens
+    assert not {"不断", "深化", "全年", "继续", "强化"} & set(tokens)
+    assert "深化" in Tokenizer()(text)  # the tagger's tokens keep them
+    assert all(len(t) > 1 for t in TopicTokenizer(min_len=2)(text))
+
+
+def test_idf_weighting_is_deterministic_and_differs_from_counts(paragraphs):
+    texts = paragraphs["text"]
+    a = TopicModel(k=3, seed=2, passes=2, iterations=30, no_below=2, term_weight="idf").fit(texts)
+    b = TopicModel(k=3, seed=2, passes=2, iterations=30, no_below=2, term_weight="idf").fit(texts)
+    c = TopicModel(k=3, seed=2, passes=2, iterations=30, no_below=2, term_weight="one").fit(texts)
+    np.testing.assert_array_equal(a.topic_word_matrix(), b.topic_word_matrix())
+    np.testing.assert_array_equal(a.transform(texts), b.transform(texts))
+    assert not np.allclose(a.topic_word_matrix(), c.topic_word_matrix())
+    assert a.idf_ is not None and c.idf_ is None and (a.idf_ > 0).all()
+    with pytest.raises(ValueError, match="term_weight"):
+        TopicModel(k=3, term_weight="bm25").fit(texts)
 
 
 def test_alignment_recovers_permutation():

@@ -146,3 +146,16 @@ def test_plots_write_png(tiny, tmp_path):
     q = plot_topic_prevalence(prev, tmp_path / "topics.png")
     assert _is_png(q)
     assert sorted(x.name for x in tmp_path.rglob("*") if x.is_file()) == ["domains.png", "topics.png"]
+
+
+def test_small_multiples_for_papers_and_chinese_names_only_with_a_cjk_font(tiny, tmp_path, monkeypatch):
+    from nlp.analysis import plots
+
+    shares = domain_shares(tiny, codes=CODES, n_boot=50, seed=0)
+    png, svg = plots.plot_domain_small_multiples(shares, CODES, [tmp_path / "p.png", tmp_path / "p.svg"],
+                                                 names={"mediation": "人民调解"})
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in svg.read_text("utf-8")[:2000]
+    monkeypatch.setattr(plots, "cjk_font", lambda: None)  # a server without a CJK font: codes, no empty boxes
+    assert plots.domain_label("mediation", {"mediation": "人民调解"}) == "mediation"
+    monkeypatch.setattr(plots, "cjk_font", lambda: "WenQuanYi Micro Hei")
+    assert plots.domain_label("mediation", {"mediation": "人民调解"}) == "人民调解 mediation"

@@ -24,6 +24,7 @@ is always computed on a seeded sample of at most ``coherence_sample`` texts (rec
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -55,6 +56,46 @@ class TokenStream:
         for text in source:
             tokens = self.tokenizer(text if isinstance(text, str) else "")
             yield list(self.phrases[tokens]) if self.phrases is not None else tokens
+
+
+class TopicTokenizer:
+    """The tokenizer of topic models: the general one (stop words, user dictionary), without the
+    genre's boilerplate (``nlp/data/topic_stopwords.txt``) when ``boilerplate`` is True and
+    without tokens shorter than ``min_len``.
+
+    Why a second list: 深化, 强化, 确保, 不断 occur in most paragraphs of every report and say
+    nothing of what a paragraph is about; the tagger keeps them. The list is short on purpose:
+    dropping nouns every report has, or single characters, made topics less coherent
+    (benchmarks/topic_engines.py). Picklable, so topic fits can run in worker processes.
+    """
+
+    def __init__(self, boilerplate: bool = True, min_len: int = 1, boilerplate_path: str | None = None) -> None:
+        self.boilerplate = boilerplate
+        self.min_len = min_len
+        self.boilerplate_path = boilerplate_path
+
+    def __call__(self, text: str) -> list[str]:
+        drop = _boilerplate(self.boilerplate_path) if self.boilerplate else frozenset()
+        return [t for t in _base_tokenizer()(text) if len(t) >= self.min_len and t not in drop]
+
+    def __repr__(self) -> str:
+        return (f"TopicTokenizer(boilerplate={self.boilerplate!r}, min_len={self.min_len}, "
+                f"boilerplate_path={self.boilerplate_path!r})")
+
+
+@functools.cache
+def _boilerplate(path: str | None) -> frozenset[str]:
+    from nlp.resources import read_data_text
+
+    lines = (ln.strip() for ln in read_data_text("topic_stopwords.txt", path).splitlines())
+    return frozenset(ln for ln in lines if ln and not ln.startswith("#"))
+
+
+@functools.cache
+def _base_tokenizer():
+    from nlp.text.tokenize import Tokenizer
+
+    return Tokenizer()
 
 
 class BowCorpus:
@@ -110,17 +151,25 @@ class TopicModel(Params):
         no_below, no_above: dictionary filters (min unit count, max unit fraction).
         phrases: detect bigrams (e.g. 行政_复议) before building the dictionary.
         phrase_min_count, phrase_threshold: gensim ``Phrases`` parameters.
-        tokenizer: callable text → tokens; None for ``nlp.text.tokenize.Tokenizer()``.
+        tokenizer: callable text → tokens; None for ``TopicTokenizer()`` (stop words and the
+           genre's boilerplate dropped).
+        term_weight: "one" (counts, classic LDA) or "idf" (each occurrence weighted by the term's
+           inverse document frequency log(N/df), as tomotopy's ``TermWeight.IDF``): frequent,
+           topic-less words weigh less in the fit, which gives more coherent and more distinct
+           topics (benchmarks/README.md has the measurement).
+        relevance_lambda: λ of the relevance ranking of topic words (Sievert & Shirley 2014, as in
+           LDAvis): λ·log p(w|t) + (1-λ)·log(p(w|t)/p(w)); 1 ranks by probability, lower values
+           favour words specific to the topic. 0.6 is the value their user study found best.
 
     Fitted attributes: ``dictionary_``, ``phrases_`` (None when phrases=False), ``lda_``,
-    ``k_``, ``coherence_``.
+    ``k_``, ``coherence_``, ``idf_`` (None unless term_weight="idf"), ``term_freq_`` (p(w)).
     """
 
     def __init__(self, k: int | str = "auto", k_grid: Sequence[int] = (5, 8, 10, 12, 15), seed: int = 0,
                  passes: int = 5, iterations: int = 100, no_below: int = 5, no_above: float = 0.5,
                  phrases: bool = True, tokenizer: TokenizerLike | None = None, phrase_min_count: int = 5,
                  phrase_threshold: float = 10.0, selection_sample: int = 30000,
-                 coherence_sample: int = 20000) -> None:
+                 coherence_sample: int = 20000, term_weight: str = "idf", relevance_lambda: float = 0.6) -> None:
         self.k = k
         self.k_grid = k_grid
         self.seed = seed
@@ -134,14 +183,12 @@ class TopicModel(Params):
         self.phrase_threshold = phrase_threshold
         self.selection_sample = selection_sample
         self.coherence_sample = coherence_sample
+        self.term_weight = term_weight
+        self.relevance_lambda = relevance_lambda
 
     # -- helpers
     def _tokenizer(self) -> TokenizerLike:
-        if self.tokenizer is not None:
-            return self.tokenizer
-        from nlp.text.tokenize import Tokenizer
-
-        return Tokenizer()
+        return self.tokenizer if self.tokenizer is not None else TopicTokenizer()
 
     def _tokens(self, texts: Iterable[str]) -> TokenStream:
         return TokenStream(texts, self._tokenizer(), self.phrases_)
@@ -172,7 +219,12 @@ class TopicModel(Params):
         self.dictionary_ = build_dictionary(docs, self.no_below, self.no_above)
         if len(self.dictionary_) == 0:
             raise ValueError("no tokens left after filtering; lower no_below or raise no_above")
-        corpus = [self.dictionary_.doc2bow(d) for d in docs]
+        if self.term_weight not in ("one", "idf"):
+            raise ValueError(f"term_weight must be 'one' or 'idf', not {self.term_weight!r}")
+        counts = [self.dictionary_.doc2bow(d) for d in docs]
+        self.term_freq_ = _term_freq(self.dictionary_)
+        self.idf_ = _idf(self.dictionary_) if self.term_weight == "idf" else None
+        corpus = self._weighted(counts)
         grid = list(self.k_grid) if self.k == "auto" else [int(self.k)]
         rng = np.random.default_rng(self.seed)
         sel = (np.sort(rng.choice(len(docs), self.selection_sample, replace=False))
@@ -210,11 +262,18 @@ class TopicModel(Params):
     def transform(self, texts: Iterable[str]) -> np.ndarray:
         """Document-topic matrix (n_texts x k_), rows sum to 1 (empty texts: uniform)."""
         self._check_fitted()
-        corpus = list(BowCorpus(self._tokens(texts), self.dictionary_))
+        corpus = self._weighted(list(BowCorpus(self._tokens(texts), self.dictionary_)))
         return self.transform_bow(corpus)
 
+    def _weighted(self, corpus: list[list[tuple[int, int]]]) -> list[list[tuple[int, float]]]:
+        """Bags of words with the fitted term weights (unchanged counts when term_weight="one")."""
+        if getattr(self, "idf_", None) is None:
+            return corpus
+        idf = self.idf_
+        return [[(i, c * idf[i]) for i, c in bow] for bow in corpus]
+
     def transform_bow(self, corpus: list[list[tuple[int, int]]]) -> np.ndarray:
-        """``transform`` for an already vectorised corpus (bags of words over ``dictionary_``)."""
+        """``transform`` for an already vectorised and weighted corpus (bags over ``dictionary_``)."""
         self._check_fitted()
         if not corpus:
             return np.zeros((0, self.k_))
@@ -233,6 +292,33 @@ class TopicModel(Params):
                 for t in range(self.k_) for r, (w, p) in enumerate(self.lda_.show_topic(t, topn=n), start=1)]
         return pd.DataFrame(rows, columns=["topic", "rank", "word", "weight"])
 
+    def relevant_words(self, n: int = 10, lam: float | None = None) -> pd.DataFrame:
+        """Top ``n`` words per topic ranked by relevance (λ = ``relevance_lambda`` unless given).
+
+        Columns: topic, rank (1 = most relevant), word, weight (p(w|t)), relevance, lift
+        (p(w|t)/p(w)). Ranking by probability alone puts the corpus's most frequent words
+        (经济, 改革) at the head of every topic; relevance demotes them.
+        """
+        self._check_fitted()
+        lam = self.relevance_lambda if lam is None else lam
+        phi = self.topic_word_matrix()
+        with np.errstate(divide="ignore"):
+            log_phi = np.log(phi)
+            log_lift = log_phi - np.log(np.maximum(self.term_freq_, 1e-300))[None, :]
+        relevance = lam * log_phi + (1.0 - lam) * log_lift
+        rows = []
+        for t in range(self.k_):
+            order = np.argsort(-relevance[t], kind="stable")[:n]
+            rows += [{"topic": t, "rank": r, "word": self.dictionary_[int(w)], "weight": float(phi[t, w]),
+                      "relevance": float(relevance[t, w]), "lift": float(np.exp(log_lift[t, w]))}
+                     for r, w in enumerate(order, start=1)]
+        return pd.DataFrame(rows, columns=["topic", "rank", "word", "weight", "relevance", "lift"])
+
+    def labels(self, n_words: int = 3) -> dict[str, str]:
+        """``topic_i`` → its ``n_words`` most relevant words joined by "·" (a readable name)."""
+        words = self.relevant_words(n_words)
+        return {f"topic_{t}": "·".join(grp.sort_values("rank")["word"]) for t, grp in words.groupby("topic")}
+
     def topic_word_matrix(self) -> np.ndarray:
         """k_ x vocabulary matrix of word probabilities (rows sum to 1)."""
         self._check_fitted()
@@ -245,7 +331,8 @@ class TopicModel(Params):
                   "no_below": self.no_below, "no_above": self.no_above, "phrases": self.phrases,
                   "phrase_min_count": self.phrase_min_count, "phrase_threshold": self.phrase_threshold,
                   "selection_sample": self.selection_sample, "coherence_sample": self.coherence_sample,
-                  "tokenizer": repr(self.tokenizer) if self.tokenizer is not None else "Tokenizer()",
+                  "tokenizer": repr(self._tokenizer()), "term_weight": self.term_weight,
+                  "relevance_lambda": self.relevance_lambda,
                   "vocabulary": len(self.dictionary_), "n_docs": self.n_docs_}
         coherence = {**self.coherence_, "per_k": {str(k): v for k, v in self.coherence_["per_k"].items()}}
         return {"k": self.k_, "seed": self.seed, "coherence": coherence, "params": params}
@@ -267,6 +354,21 @@ def _better(value: float, incumbent: float) -> bool:
     if math.isnan(value):
         return False
     return math.isnan(incumbent) or value > incumbent
+
+
+def _term_freq(dictionary) -> np.ndarray:
+    """p(w): each term's share of all token occurrences (the marginal of the relevance ranking),
+    from the dictionary's collection frequencies (counted over the texts it was built from)."""
+    freq = np.array([dictionary.cfs.get(i, 0) for i in range(len(dictionary))], dtype=float)
+    total = freq.sum()
+    return freq / total if total > 0 else freq
+
+
+def _idf(dictionary) -> np.ndarray:
+    """log(N/df) per term id; at least a small positive weight so no term vanishes."""
+    n = max(int(dictionary.num_docs), 1)
+    df = np.array([dictionary.dfs.get(i, 1) for i in range(len(dictionary))], dtype=float)
+    return np.maximum(np.log(n / np.maximum(df, 1.0)), 1e-3)
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -314,6 +416,10 @@ def representative_units(doc_topic: np.ndarray, units: pd.DataFrame, n: int = 3)
     return pd.DataFrame(rows, columns=["topic", "rank", "unit_id", "weight", "text"])
 
 
+NO_DOMAIN = "(none)"
+MAIN_SHARE = 0.25  # a topic is "mainly" a domain only when at least this share of it lies in the domain
+
+
 def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
     """How much of each topic lies in units tagged with each domain (``units["labels"]``).
 
@@ -321,44 +427,60 @@ def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[st
     units carrying the domain, so a topic can be read as "mostly mediation". ``lift`` divides it
     by the domain's share among all units: a frequent domain (administrative_reform in work
     reports) has a large share in many topics, while a lift well above 1 marks the topic where a
-    domain concentrates. Long table: topic, domain, share, lift. See ``dominant_domain``.
+    domain concentrates. A last row per topic, domain ``"(none)"``, is the share of the topic in
+    units with no domain at all — in work reports most topics (the economy, farming, schools)
+    lie mostly there, and a reader must see that before reading a domain into the topic.
+    Long table: topic, domain, share, lift. See ``dominant_domain``.
     """
     from nlp.analysis.trends import label_matrix
 
     _check_rows(doc_topic, units)
     tagged = label_matrix(units, list(codes)).astype(float)  # units x codes
+    tagged = np.hstack([tagged, (tagged.sum(axis=1) == 0)[:, None].astype(float)])
+    names = [*codes, NO_DOMAIN]
     weights = np.asarray(doc_topic, dtype=float)
     totals = weights.sum(axis=0)
-    shares = np.divide(weights.T @ tagged, totals[:, None], out=np.zeros((weights.shape[1], len(codes))),
+    shares = np.divide(weights.T @ tagged, totals[:, None], out=np.zeros((weights.shape[1], len(names))),
                        where=totals[:, None] > 0)
     k = weights.shape[1]
-    overall = tagged.mean(axis=0) if len(tagged) else np.zeros(len(codes))
+    overall = tagged.mean(axis=0) if len(tagged) else np.zeros(len(names))
     lift = np.divide(shares, overall[None, :], out=np.zeros_like(shares), where=overall[None, :] > 0)
-    return pd.DataFrame({"topic": np.repeat(np.arange(k), len(codes)), "domain": list(codes) * k,
+    return pd.DataFrame({"topic": np.repeat(np.arange(k), len(names)), "domain": names * k,
                          "share": shares.ravel(), "lift": lift.ravel()})
 
 
-def dominant_domain(topic_domain: pd.DataFrame) -> pd.DataFrame:
-    """One row per topic: the domain with the largest share (``topic_domains`` output).
+def dominant_domain(topic_domain: pd.DataFrame, main_share: float = MAIN_SHARE) -> pd.DataFrame:
+    """One row per topic, from ``topic_domains`` output: what the topic is, in domains, if anything.
 
-    Columns: topic, domain, share, runner_up, runner_up_share — the runner-up shows whether
-    the topic is clearly one domain or a mix — and, when ``lift`` is present, top_lift_domain
-    and top_lift: the domain most over-represented in the topic.
+    Columns:
+        topic
+        no_domain_share   share of the topic in units with no domain
+        domain, share     the domain with the largest share, named only when that share is at
+                          least ``main_share`` (else None: a "main domain" at 5% misleads)
+        runner_up, runner_up_share   the second domain (a mix or one domain?)
+        over_represented  the domains with lift above 1 (at most three, "code ×lift; ..."), "" if none
+        top_lift_domain, top_lift    the most over-represented domain, only when its lift is above 1
     """
     rows = []
     for t, grp in topic_domain.groupby("topic", sort=True):
-        g = grp.sort_values("share", ascending=False, kind="stable")
+        none = grp[grp["domain"] == NO_DOMAIN]
+        g = grp[grp["domain"] != NO_DOMAIN].sort_values("share", ascending=False, kind="stable")
         second = g.iloc[1] if len(g) > 1 else None
-        row = {"topic": t, "domain": g.iloc[0]["domain"], "share": float(g.iloc[0]["share"]),
+        top_share = float(g.iloc[0]["share"]) if len(g) else 0.0
+        row = {"topic": t, "no_domain_share": float(none["share"].iloc[0]) if len(none) else np.nan,
+               "domain": g.iloc[0]["domain"] if top_share >= main_share else None, "share": top_share,
                "runner_up": None if second is None else second["domain"],
                "runner_up_share": np.nan if second is None else float(second["share"])}
         if "lift" in g.columns:
-            best = g.sort_values("lift", ascending=False, kind="stable").iloc[0]
-            row.update(top_lift_domain=best["domain"], top_lift=float(best["lift"]))
+            over = g[g["lift"] > 1.0].sort_values("lift", ascending=False, kind="stable")
+            row["over_represented"] = "; ".join(f"{d} ×{v:.1f}" for d, v in zip(over["domain"][:3], over["lift"][:3],
+                                                                                 strict=True))
+            row["top_lift_domain"] = over["domain"].iloc[0] if len(over) else None
+            row["top_lift"] = float(over["lift"].iloc[0]) if len(over) else np.nan
         rows.append(row)
-    cols = ["topic", "domain", "share", "runner_up", "runner_up_share"]
+    cols = ["topic", "no_domain_share", "domain", "share", "runner_up", "runner_up_share"]
     if "lift" in topic_domain.columns:
-        cols += ["top_lift_domain", "top_lift"]
+        cols += ["over_represented", "top_lift_domain", "top_lift"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -422,7 +544,7 @@ def dynamic_topics(model: TopicModel, texts: Sequence[str], years: Sequence[obje
     model._check_fitted()
     if len(texts) != len(years):
         raise ValueError("texts and years must have the same length")
-    corpus = list(BowCorpus(model._tokens(texts), model.dictionary_))
+    corpus = model._weighted(list(BowCorpus(model._tokens(texts), model.dictionary_)))
     yrs = pd.array(list(years), dtype="Int64")
     global_topics = model.topic_word_matrix()
     frames = []

@@ -36,7 +36,8 @@ def _as_codes(value: object) -> frozenset[str]:
     return frozenset(str(v) for v in value)  # type: ignore[union-attr]
 
 
-def _default_codes(codes: Sequence[str] | None) -> list[str]:
+def default_codes(codes: Sequence[str] | None) -> list[str]:
+    """``codes`` as a list, or every taxonomy code when None."""
     if codes is not None:
         return list(codes)
     from nlp.taxonomy import load_taxonomy
@@ -101,7 +102,7 @@ def domain_shares(units: pd.DataFrame, by: str | list[str] = "year", codes: Sequ
     One seeded ``numpy.random.Generator`` drives every group, so results are reproducible.
     """
     by_cols = [by] if isinstance(by, str) else list(by)
-    codes = _default_codes(codes)
+    codes = default_codes(codes)
     kept, no_year, dropped = _drop_ungrouped(units, by_cols)
     rng = np.random.default_rng(seed)
     frames = [_group_rows(key, grp, by_cols, codes, n_boot, rng, ci)
@@ -154,7 +155,7 @@ def domain_change(units: pd.DataFrame, periods: Sequence[tuple[int, int]] | None
     Columns: domain, period_1, share_1, n_docs_1, period_2, share_2, n_docs_2, change,
     change_lo, change_hi, sure (the interval excludes 0). Empty when a period has no report.
     """
-    codes = _default_codes(codes)
+    codes = default_codes(codes)
     dated = units[units["year"].notna()]
     if dated.empty:
         return pd.DataFrame()
@@ -181,7 +182,7 @@ def domain_change(units: pd.DataFrame, periods: Sequence[tuple[int, int]] | None
         counts = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=n_boot)
         with np.errstate(invalid="ignore", divide="ignore"):
             boot = (counts @ doc_tagged) / (counts @ doc_units)[:, None]
-        sides.append((f"{lo}–{hi}", share, n_docs, boot))
+        sides.append((str(lo) if lo == hi else f"{lo}–{hi}", share, n_docs, boot))
     (p1, s1, n1, b1), (p2, s2, n2, b2) = sides
     alpha = (1.0 - ci) / 2.0
     diff = b2 - b1
@@ -206,7 +207,7 @@ def domain_by_year(units: pd.DataFrame, codes: Sequence[str] | None = None,
     """
     if measure not in ("unit_share", "char_share"):
         raise ValueError(f"measure must be 'unit_share' or 'char_share', not {measure!r}")
-    codes = _default_codes(codes)
+    codes = default_codes(codes)
     long = domain_shares(units, by="year", codes=codes, n_boot=0)
     wide = long.pivot(index="year", columns="domain", values=measure).reindex(columns=codes)
     sizes = long.groupby("year")[["n_docs", "n_units"]].first()
@@ -218,6 +219,16 @@ def domain_by_year(units: pd.DataFrame, codes: Sequence[str] | None = None,
     return out
 
 
+def fill_years(df: pd.DataFrame, x: str = "year") -> pd.DataFrame:
+    """``df`` with a row (of NaN) for every missing year between its first and last, so a line
+    drawn from it breaks where there is no data instead of bridging the gap."""
+    if df.empty or x != "year":
+        return df.sort_values(x)
+    years = df[x].astype(int)
+    full = pd.DataFrame({x: range(int(years.min()), int(years.max()) + 1)})
+    return full.merge(df.assign(**{x: years}), on=x, how="left")
+
+
 def core_codes() -> list[str]:
     """The four core domain codes (for plots and summaries that focus on them)."""
     from nlp.taxonomy import load_taxonomy
@@ -225,4 +236,4 @@ def core_codes() -> list[str]:
     return list(load_taxonomy().core)
 
 
-__all__ = ["core_codes", "domain_by_year", "domain_change", "domain_shares"]
+__all__ = ["core_codes", "domain_by_year", "domain_change", "domain_shares", "fill_years"]

@@ -62,43 +62,74 @@ def _quiet(message: str) -> None:
     """The default step reporter: say nothing (notebooks); the CLI passes one that prints."""
 
 
+def select_units(units: pd.DataFrame, years: tuple[int, int] | None = None, domains: list[str] | None = None,
+                 roles: list[str] | None = None) -> pd.DataFrame:
+    """Content units restricted to a year range (inclusive), to units tagged with any of
+    ``domains`` and to the section ``roles`` (achievements, plans, ...); None keeps all."""
+    from nlp.analysis.trends import label_matrix
+
+    keep = pd.Series(True, index=units.index)
+    if years is not None:
+        y = pd.to_numeric(units["year"], errors="coerce")
+        keep &= (y >= years[0]) & (y <= years[1])
+    if domains:
+        keep &= label_matrix(units, domains).any(axis=1)
+    if roles:
+        keep &= units["role"].isin(roles)
+    return units.loc[keep].reset_index(drop=True)
+
+
 def run_trends(units: pd.DataFrame, out_dir: str | Path, by: list[str] | None = None, n_boot: int = 1000,
-               seed: int = 0, say: Callable[[str], None] = _quiet) -> AnalysisResult:
-    """Domain shares per year (and per extra grouping in ``by``, e.g. ['level']); ``say`` is told
-    each step as it starts."""
-    from nlp.analysis.plots import plot_domain_shares_ci, plot_domain_trends
+               seed: int = 0, say: Callable[[str], None] = _quiet, years: tuple[int, int] | None = None,
+               periods: tuple[tuple[int, int], tuple[int, int]] | None = None) -> AnalysisResult:
+    """Domain shares per year (and per extra grouping in ``by``, e.g. ['level']), the change
+    between two ``periods`` (default: halves at the median report year), the regression of each
+    domain's share on year and level, and plots; ``years`` restricts the reports to a range.
+    ``say`` is told each step as it starts."""
+    from nlp.analysis.plots import plot_domain_shares_ci, plot_domain_small_multiples, plot_domain_trends
+    from nlp.analysis.regression import domain_regression
     from nlp.analysis.trends import domain_by_year, domain_change, domain_shares
 
     out = Path(out_dir)
     res = AnalysisResult(out)
     tax = load_taxonomy()
-    units = content_units(units)
+    names = {d.code: d.name for d in tax.domains}
+    units = select_units(content_units(units), years=years)
     say(f"trends: domain shares of {len(units)} paragraphs by year, {n_boot} bootstrap resamples")
     wide = domain_by_year(units)
     res.tables["domain_by_year"] = wide
     res.tables["domain_by_year_chars"] = domain_by_year(units, measure="char_share")
     res.tables["domain_shares"] = domain_shares(units, "year", n_boot=n_boot, seed=seed)
-    res.tables["domain_change"] = domain_change(units, n_boot=n_boot, seed=seed)
+    res.tables["domain_change"] = domain_change(units, periods=periods, n_boot=n_boot, seed=seed)
     for extra in by or []:
         res.tables[f"domain_shares_by_{extra}"] = domain_shares(units, ["year", extra], n_boot=n_boot, seed=seed)
+    say("trends: regression of each domain's share on year and level (standard errors clustered by report)")
+    res.tables["domain_effects"], res.tables["domain_curve"] = domain_regression(units)
     for name, df in res.tables.items():
         res.files[name] = out / f"{name}.csv"
         write_table(df, res.files[name])
+    say("trends: plots")
     res.files["plot_core"] = plot_domain_shares_ci(res.tables["domain_shares"], list(tax.core),
-                                                   out / "domain_trends_core.png")
-    res.files["plot_all"] = plot_domain_trends(wide, tax.codes, out / "domain_trends_all.png")
+                                                   out / "domain_trends_core.png", names=names)
+    res.files["plot_all"] = plot_domain_trends(wide, tax.codes, out / "domain_trends_all.png", names=names)
+    png, svg = plot_domain_small_multiples(res.tables["domain_shares"], tax.codes,
+                                           [out / "domain_panels.png", out / "domain_panels.svg"], names=names,
+                                           curve=res.tables["domain_curve"])
+    res.files["plot_panels"], res.files["plot_panels_svg"] = png, svg
     res.summary = {"n_units": len(units), "n_docs": int(units["doc_id"].nunique()),
                    "years": [int(y) for y in wide["year"]] if len(wide) else [], "bootstrap": n_boot,
-                   "seed": seed}
+                   "seed": seed, "regression_controls": res.tables["domain_effects"].attrs.get("controls", [])}
     return res
 
 
 def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", seed: int = 0,
                k_grid: tuple[int, ...] | None = None, passes: int = 5, period_width: int = 5,
-               by: list[str] | None = None, say: Callable[[str], None] = _quiet) -> AnalysisResult:
-    """Fit LDA on content paragraphs; write topics, prevalence (per year, and per year and each
-    column in ``by``), topic-domain relations, the dynamic view and a summary. ``say`` is told each
-    step as it starts."""
+               by: list[str] | None = None, say: Callable[[str], None] = _quiet, domains: list[str] | None = None,
+               roles: list[str] | None = None, term_weight: str = "idf") -> AnalysisResult:
+    """Fit LDA on content paragraphs (only those tagged with any of ``domains`` and in the section
+    ``roles`` when given); write topics (words by probability and by relevance, labels),
+    prevalence (per year, and per year and each column in ``by``), topic-domain relations, the
+    dynamic view and a summary. ``say`` is told each step as it starts."""
     from nlp.analysis.plots import plot_topic_prevalence
     from nlp.analysis.topics import (
         TopicModel,
@@ -112,16 +143,22 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
 
     out = Path(out_dir)
     res = AnalysisResult(out)
-    units = content_units(units)
+    units = select_units(content_units(units), domains=domains, roles=roles)
+    if units.empty:
+        raise ValueError("no paragraphs left for topics after the --domains/--role selection")
     small = len(units) < SMALL_CORPUS_UNITS
     grid = k_grid or ((3, 4, 5, 6) if small else (5, 8, 10, 12, 15, 20))
     model = TopicModel(k=k, k_grid=grid, seed=seed, passes=passes, no_below=2 if small else 5,
-                       phrase_min_count=3 if small else 5)
+                       phrase_min_count=3 if small else 5, term_weight=term_weight)
     texts = list(units["text"])
     say(f"topics: fitting LDA on {len(texts)} paragraphs (k={k}, candidates {list(grid) if k == 'auto' else k})")
     doc_topic = model.fit_transform(texts)
     say(f"topics: k={model.k_}; prevalence, topic-domain relations and per-period models")
     res.tables["topics"] = model.top_words(12)
+    res.tables["topic_words"] = model.relevant_words(12)
+    labels = model.labels()
+    res.tables["topic_labels"] = pd.DataFrame({"topic": range(model.k_),
+                                               "label": [labels[f"topic_{t}"] for t in range(model.k_)]})
     if "year" in units.columns and units["year"].notna().any():
         res.tables["topic_by_year"] = topic_prevalence(doc_topic, units, "year")
         for extra in by or []:
@@ -142,8 +179,10 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
         res.files[name] = out / f"{name}.csv"
         write_table(df, res.files[name])
     if "topic_by_year" in res.tables:
-        res.files["plot_topics"] = plot_topic_prevalence(res.tables["topic_by_year"], out / "topic_by_year.png")
-    res.summary = {**model.summary_dict(), "n_units": len(units), "period_width": period_width}
+        res.files["plot_topics"] = plot_topic_prevalence(res.tables["topic_by_year"], out / "topic_by_year.png",
+                                                         labels)
+    res.summary = {**model.summary_dict(), "n_units": len(units), "period_width": period_width,
+                   "selection": {"domains": domains or [], "roles": roles or []}}
     res.files["summary"] = out / "summary.json"
     write_text_atomic(res.files["summary"], json.dumps(res.summary, ensure_ascii=False, indent=2) + "\n")
     res.model = model
@@ -151,9 +190,12 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
 
 
 def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | None = None, k: int | str = "auto",
-                seed: int = 0, n_boot: int = 1000, say: Callable[[str], None] = _quiet) -> tuple[AnalysisResult, list]:
+                seed: int = 0, n_boot: int = 1000, say: Callable[[str], None] = _quiet,
+                years: tuple[int, int] | None = None,
+                periods: tuple[tuple[int, int], tuple[int, int]] | None = None) -> tuple[AnalysisResult, list]:
     """Ingest, tag, trends, topics, indicators and the self-contained HTML report, in one go;
-    ``say`` is told each step as it starts."""
+    ``years`` restricts trends and topics to reports of that range, ``periods`` are the two
+    periods the findings compare. ``say`` is told each step as it starts."""
     from nlp.analysis.report import write_report
     from nlp.ingest.pipeline import ingest
     from nlp.tagger.serialize import load_model
@@ -168,8 +210,9 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     tagged = tag_units(ing.units, model)
     write_table(tagged, out / "units_tagged.jsonl")
     write_table(ing.documents, out / "documents.csv")
-    trends = run_trends(tagged, out / "trends", n_boot=n_boot, seed=seed, say=say)
-    topics = run_topics(tagged, out / "topics", k=k, seed=seed, say=say)
+    chosen = tagged if years is None else select_units(tagged, years=years)
+    trends = run_trends(chosen, out / "trends", n_boot=n_boot, seed=seed, say=say, periods=periods)
+    topics = run_topics(chosen, out / "topics", k=k, seed=seed, say=say)
     say("indicators: the numbers the reports state")
     from nlp.indicators.table import indicator_summary, indicators_by_year, panel, unit_indicators
 
