@@ -59,10 +59,12 @@ def main() -> None:
     print(f"{len(texts)} paragraphs, k={args.k}, coherence on {len(idx)} texts (plain tokens)")
     settings = {
         "counts, general stop words": dict(tokenizer=Tokenizer(), term_weight="one"),
-        "counts, + genre boilerplate": dict(tokenizer=TopicTokenizer(), term_weight="one"),
+        "counts, + genre boilerplate": dict(tokenizer=TopicTokenizer(places=False), term_weight="one"),
         "idf weights, general stop words": dict(tokenizer=Tokenizer(), term_weight="idf"),
-        "idf weights, + genre boilerplate (the default)": dict(tokenizer=TopicTokenizer(), term_weight="idf"),
-        "idf weights, + boilerplate, no single characters": dict(tokenizer=TopicTokenizer(min_len=2),
+        "idf weights, + genre boilerplate": dict(tokenizer=TopicTokenizer(places=False), term_weight="idf"),
+        "idf weights, + genre boilerplate, place names dropped (the default)": dict(tokenizer=TopicTokenizer(),
+                                                                                  term_weight="idf"),
+        "idf weights, + boilerplate, no single characters": dict(tokenizer=TopicTokenizer(places=False, min_len=2),
                                                                  term_weight="idf"),
     }
     if args.only:

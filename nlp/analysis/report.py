@@ -158,14 +158,22 @@ def _genre_and_metrics(docs: pd.DataFrame, card: dict) -> str:
 
 
 def _regression_table(effects: pd.DataFrame | None, names: dict[str, str]) -> str:
+    """One row per domain, one column per term: "estimate [interval]" in share points, * when the
+    interval excludes 0 (the long table with standard errors and p-values is domain_effects.csv)."""
     if effects is None or effects.empty:
         return "<p class='note'>Too few reports or years for the regression (at least 10 reports in 3 years).</p>"
-    e = effects.copy()
-    e["domain"] = e["domain"].map(lambda c: f"{names.get(c, c)} {c}")
-    e["estimate (points)"] = (e["estimate"] * 100).map("{:+.2f}".format)
-    e["95% interval"] = [f"[{lo * 100:+.2f}, {hi * 100:+.2f}]" for lo, hi in zip(e["ci_lo"], e["ci_hi"], strict=True)]
-    e["p"] = e["p_value"].map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}")
-    return _table(e[["domain", "term", "estimate (points)", "95% interval", "p", "n_docs"]], 80)
+    e = effects.assign(cell=[f"{est * 100:+.2f} [{lo * 100:+.2f}, {hi * 100:+.2f}]{'*' if lo > 0 or hi < 0 else ''}"
+                             for est, lo, hi in zip(effects["estimate"], effects["ci_lo"], effects["ci_hi"],
+                                                    strict=True)])
+    wide = e.pivot(index="domain", columns="term", values="cell")
+    terms = ["per decade", *sorted(t for t in wide.columns if t != "per decade")]
+    wide = wide.reindex(index=list(dict.fromkeys(effects["domain"])), columns=terms)
+    wide.index = [f"{names[c]} {c}" if c in names else c for c in wide.index]
+    wide.columns.name = None
+    n_docs = int(effects["n_docs"].iloc[0])
+    return (_table(wide.rename_axis("domain").reset_index(), 20)
+            + f"<p class='note'>Points of the share of paragraphs, 95% intervals clustered by report, "
+              f"{n_docs} reports; * the interval excludes 0.</p>")
 
 
 def _domain_year_table(wide: pd.DataFrame | None, names: dict[str, str], codes: list[str]) -> pd.DataFrame | None:

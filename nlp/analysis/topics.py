@@ -60,27 +60,34 @@ class TokenStream:
 
 class TopicTokenizer:
     """The tokenizer of topic models: the general one (stop words, user dictionary), without the
-    genre's boilerplate (``nlp/data/topic_stopwords.txt``) when ``boilerplate`` is True and
-    without tokens shorter than ``min_len``.
+    genre's boilerplate (``nlp/data/topic_stopwords.txt``) when ``boilerplate`` is True, without
+    place names when ``places`` is True, and without tokens shorter than ``min_len``.
 
     Why a second list: 深化, 强化, 确保, 不断 occur in most paragraphs of every report and say
     nothing of what a paragraph is about; the tagger keeps them. The list is short on purpose:
     dropping nouns every report has, or single characters, made topics less coherent
-    (benchmarks/topic_engines.py). Picklable, so topic fits can run in worker processes.
+    (benchmarks/topic_engines.py). Why place names: each region's reports name their own places
+    (陕西, 西安, 哈尔滨) in every paragraph, so topics become regions instead of themes; a
+    researcher tracking emphasis over years groups by region through the metadata instead.
+    Picklable, so topic fits can run in worker processes.
     """
 
-    def __init__(self, boilerplate: bool = True, min_len: int = 1, boilerplate_path: str | None = None) -> None:
+    def __init__(self, boilerplate: bool = True, places: bool = True, min_len: int = 1,
+                 boilerplate_path: str | None = None) -> None:
         self.boilerplate = boilerplate
+        self.places = places
         self.min_len = min_len
         self.boilerplate_path = boilerplate_path
 
     def __call__(self, text: str) -> list[str]:
         drop = _boilerplate(self.boilerplate_path) if self.boilerplate else frozenset()
+        if self.places:
+            drop = drop | _place_names()
         return [t for t in _base_tokenizer()(text) if len(t) >= self.min_len and t not in drop]
 
     def __repr__(self) -> str:
-        return (f"TopicTokenizer(boilerplate={self.boilerplate!r}, min_len={self.min_len}, "
-                f"boilerplate_path={self.boilerplate_path!r})")
+        return (f"TopicTokenizer(boilerplate={self.boilerplate!r}, places={self.places!r}, "
+                f"min_len={self.min_len}, boilerplate_path={self.boilerplate_path!r})")
 
 
 @functools.cache
@@ -89,6 +96,27 @@ def _boilerplate(path: str | None) -> frozenset[str]:
 
     lines = (ln.strip() for ln in read_data_text("topic_stopwords.txt", path).splitlines())
     return frozenset(ln for ln in lines if ln and not ln.startswith("#"))
+
+
+PLACE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "地区", "省", "市",
+                  "盟")
+
+
+@functools.cache
+def _place_names() -> frozenset[str]:
+    """Every division name of the gazetteer, and the short forms of provinces and prefectures
+    (陕西, 西安; not of counties, whose short forms are often words: 平安, 和平)."""
+    from nlp.ingest.places import gazetteer
+
+    names = set()
+    for name, places in gazetteer().items():
+        names.add(name)
+        if any(p.level in ("province", "prefecture") for p in places):
+            for suffix in PLACE_SUFFIXES:
+                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                    names.add(name[: -len(suffix)])
+                    break
+    return frozenset(names)
 
 
 @functools.cache
