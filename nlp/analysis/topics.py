@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -98,24 +99,32 @@ def _boilerplate(path: str | None) -> frozenset[str]:
     return frozenset(ln for ln in lines if ln and not ln.startswith("#"))
 
 
-PLACE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "地区", "省", "市",
-                  "盟")
+@functools.cache
+def _place_suffix() -> re.Pattern[str]:
+    """A division name's generic tail: 省, 市, 县, 自治州 with its ethnic groups (土家族苗族自治州)."""
+    from nlp.resources import read_data_text
+
+    groups = [g.strip() for g in read_data_text("ethnic_groups.txt").splitlines()
+              if g.strip() and not g.startswith("#")]
+    ethnic = "|".join(sorted(map(re.escape, groups), key=len, reverse=True))
+    return re.compile(rf"(?:(?:(?:{ethnic})族?)*自治(?:区|州|县|旗)|特别行政区|地区|省|市|盟|县|区|旗)$")
 
 
 @functools.cache
 def _place_names() -> frozenset[str]:
-    """Every division name of the gazetteer, and the short forms of provinces and prefectures
-    (陕西, 西安; not of counties, whose short forms are often words: 平安, 和平)."""
+    """Every division name of the gazetteer, and short forms: of provinces and prefectures from two
+    characters (陕西, 西安, 玉树 of 玉树藏族自治州), of counties from three (绥芬河, 格尔木) — two-character
+    county short forms are often words (平安, 和平)."""
     from nlp.ingest.places import gazetteer
 
     names = set()
+    suffix = _place_suffix()
     for name, places in gazetteer().items():
         names.add(name)
-        if any(p.level in ("province", "prefecture") for p in places):
-            for suffix in PLACE_SUFFIXES:
-                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                    names.add(name[: -len(suffix)])
-                    break
+        m = suffix.search(name, 2)  # at least two characters stay
+        big = any(p.level in ("province", "prefecture") for p in places)
+        if m and m.start() >= (2 if big else 3):
+            names.add(name[: m.start()])
     return frozenset(names)
 
 
