@@ -6,19 +6,25 @@ For nested, seeded samples of the corpus files (10%, 25%, 50%, 100% by default) 
   bytes of the decoded files) and units/s;
 - peak memory: ``resource.getrusage`` max RSS of this process (``RUSAGE_SELF``) and of the
   largest finished worker process (``RUSAGE_CHILDREN``), taken right after each subset's
-  tag_batch (all subsets are tagged first, before the segmentation and LDA measurements, so
-  these are tag_batch's own). Both are high-water marks, so a row's figure covers that row and
-  the smaller subsets before it (flat figures = memory does not grow with the batch);
+  tag_batch runs, with and without the indicators (all subsets are tagged first, before the
+  segmentation and LDA measurements, so these are tag_batch's own). Both are high-water marks,
+  so a row's figure covers that row and the smaller subsets before it (flat figures = memory
+  does not grow with the batch);
 - segmentation only (``Tokenizer("jieba").cut`` and ``Tokenizer("rjieba").cut``) on the same
   decoded file texts, MB/s;
-- indicator extraction (``nlp.indicators.table.unit_indicators``, one process) over the tagged
-  paragraphs of the same output, and its time as a share of the end-to-end tagging time;
+- the same tagging with the indicators extracted in the workers as they tag
+  (``tag_batch(..., indicators=...)``, what ``fazhi tag --indicators FILE`` runs; a .jsonl
+  table beside the output), and the time that adds as a share of tagging alone (+ind). The
+  two runs alternate (``--repeat N`` pairs per subset, medians printed, every run listed), as
+  this machine's speed drifts between runs; an untimed warm-up on 8 files comes first, so
+  neither pays the imports (before 2026-12-03 the 10% row included them, ~1.8 s);
 - LDA fit time: ``nlp.analysis.topics.TopicModel(k=10, passes=...)`` fitted on the non-heading
   paragraphs of the tagged output (tokenizing, phrases, dictionary, LDA and the c_v/c_npmi
   coherence that ``fit`` computes are all inside this time).
 
     .venv/bin/python benchmarks/bench_tag.py --quick            # 10% only
     .venv/bin/python benchmarks/bench_tag.py --fractions 0.1,0.5 --jobs 2 --no-lda
+    .venv/bin/python benchmarks/bench_tag.py --fractions 1.0 --jobs 2 --no-lda --no-jieba --repeat 3
 
 The model is ``models/default`` (or ``--model DIR``); when there is none yet, a small model is
 trained on ``labels/seeds.jsonl`` for the run (the timing of tagging hardly depends on it).
@@ -31,6 +37,7 @@ import argparse
 import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -100,20 +107,6 @@ def paragraphs(jsonl: Path) -> list[str]:
     return out
 
 
-def indicator_seconds(jsonl: Path) -> tuple[float, int]:
-    """Seconds (one process) to extract the indicators of a tagged output's paragraphs (reading the
-    JSON lines is not timed), and how many quantities."""
-    import pandas as pd
-
-    from nlp.indicators.table import unit_indicators
-
-    units = pd.read_json(jsonl, lines=True, dtype=False)
-    units = units[units["granularity"] == "paragraph"]
-    t0 = time.perf_counter()
-    rows = unit_indicators(units)
-    return time.perf_counter() - t0, len(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fractions", default="0.1,0.25,0.5,1.0", help="comma-separated file fractions")
@@ -125,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--model", default=None, help="model directory (default: models/default)")
     ap.add_argument("--corpus", default=str(CORPUS))
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="pairs of runs (tagging alone, then with the indicators) per subset; medians printed")
     args = ap.parse_args(argv)
 
     corpus = Path(args.corpus)
@@ -148,19 +143,31 @@ def main(argv: list[str] | None = None) -> int:
               f"cpu cores: {os.cpu_count()}")
         # Phase 1: end-to-end tagging for every subset, first, so the RSS high-water marks are
         # tag_batch's own (not the benchmark's jieba dictionaries or LDA below).
+        # a warm-up on a few files, untimed: imports (the indicators' too) are paid by neither timed run
+        tag_batch(files[:8], tmp / "warm.jsonl", model_dir=model_dir, jobs=jobs, progress=False,
+                  on_error=lambda e: None, indicators=tmp / "warm-indicators.jsonl")
         rows = []
         for frac in fractions:
             subset = sample(files, frac, args.seed)
-            out = tmp / f"tags-{frac}.jsonl"
-            t0 = time.perf_counter()
-            rep = tag_batch(subset, out, model_dir=model_dir, jobs=jobs, progress=False, on_error=lambda e: None)
-            e2e = time.perf_counter() - t0
-            rows.append({"frac": frac, "subset": subset, "out": out, "rep": rep, "e2e": e2e,
+            out, ind = tmp / f"tags-{frac}.jsonl", tmp / f"indicators-{frac}.jsonl"
+            runs: dict[bool, list[float]] = {False: [], True: []}
+            for i in range(max(1, args.repeat)):
+                for with_ind in (False, True) if i % 2 == 0 else (True, False):  # alternate who goes first
+                    t0 = time.perf_counter()
+                    rep = tag_batch(subset, out, model_dir=model_dir, jobs=jobs, progress=False,
+                                    on_error=lambda e: None, indicators=ind if with_ind else None)
+                    runs[with_ind].append(time.perf_counter() - t0)
+                    if with_ind:
+                        n_ind = rep.n_indicators
+                    else:
+                        tag_rep = rep
+            rows.append({"frac": frac, "subset": subset, "out": out, "rep": tag_rep, "runs": runs, "n_ind": n_ind,
                          "rss": maxrss_mb(resource.RUSAGE_SELF), "wrk": maxrss_mb(resource.RUSAGE_CHILDREN)})
-            print(f"  tagged {frac:.0%}: {len(subset)} files in {e2e:.1f} s", file=sys.stderr, flush=True)
+            print(f"  tagged {frac:.0%}: {len(subset)} files in {' '.join(f'{x:.1f}' for x in runs[False])} s, "
+                  f"with indicators {' '.join(f'{x:.1f}' for x in runs[True])} s", file=sys.stderr, flush=True)
         # Phase 2: segmentation only and LDA on the same files.
         header = (f"{'frac':>5} {'files':>6} {'MB':>7} {'units':>8} {'e2e s':>7} {'MB/s':>6} {'units/s':>8} "
-                  f"{'rss MB':>7} {'wrk MB':>7} {'jieba':>6} {'rjieba':>7} {'ind s':>6} {'+ind':>5} {'LDA s':>7}")
+                  f"{'rss MB':>7} {'wrk MB':>7} {'jieba':>6} {'rjieba':>7} {'+ind s':>7} {'+ind':>5} {'LDA s':>7}")
         print(header)
         print("-" * len(header))
         for r in rows:
@@ -183,17 +190,24 @@ def main(argv: list[str] | None = None) -> int:
                 TopicModel(k=10, passes=args.passes, seed=args.seed).fit(paras)
                 lda_s = time.perf_counter() - t0
                 del paras
-            rep, e2e = r["rep"], r["e2e"]
-            ind_s, _ = indicator_seconds(r["out"])
+            rep, runs = r["rep"], r["runs"]
+            e2e, with_ind = statistics.median(runs[False]), statistics.median(runs[True])
             print(f"{r['frac']:>5.0%} {len(r['subset']):>6} {n_bytes / MB:>7.1f} {rep.n_units:>8} {e2e:>7.1f} "
                   f"{n_bytes / MB / e2e:>6.2f} {rep.n_units / e2e:>8.0f} {r['rss']:>7.0f} {r['wrk']:>7.0f} "
-                  f"{jieba:>6.2f} {rjieba:>7.2f} {ind_s:>6.1f} {ind_s / e2e:>5.0%} {lda_s:>7.1f}", flush=True)
+                  f"{jieba:>6.2f} {rjieba:>7.2f} {with_ind:>7.1f} {with_ind / e2e - 1:>+5.0%} {lda_s:>7.1f}",
+                  flush=True)
+            if len(runs[False]) > 1:
+                pairs = " ".join(f"{b / a - 1:+.0%}" for a, b in zip(runs[False], runs[True], strict=True))
+                print(f"      runs: tag {' '.join(f'{x:.1f}' for x in runs[False])} s; with indicators "
+                      f"{' '.join(f'{x:.1f}' for x in runs[True])} s; +ind per pair {pairs}")
+            print(f"      {r['n_ind']} indicator rows")
             if rep.n_files_failed:
                 print(f"      ({rep.n_files_failed} file(s) failed: {rep.errors[0]})")
     print("MB = 10^6 UTF-8 bytes of decoded input; e2e = read+clean+structure+tag+write (tag_batch); "
           "rss = max RSS of this process, wrk = max RSS of the largest worker (both high-water marks); "
           "jieba/rjieba = segmentation-only MB/s (Tokenizer(...).cut, one process); "
-          "ind s = indicator extraction over the tagged paragraphs (one process), +ind = that / e2e; "
+          "+ind s = e2e with the indicators extracted in the workers (tag_batch(indicators=...)), "
+          "+ind = the time that adds, as a share of e2e (medians of --repeat alternating pairs); "
           f"LDA = TopicModel(k=10, passes={args.passes}).fit on non-heading paragraphs, coherence included.")
     return 0
 

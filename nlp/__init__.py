@@ -1,7 +1,8 @@
 """fazhi: read, clean, structure, tag and analyse Chinese local governments' rule-of-law reports.
 
 The package follows the data flow, one sub-package per stage; imports only go down this list
-(``tests/test_architecture.py`` checks it):
+(``tests/test_architecture.py`` checks it), except that training, apply and indicators are one
+layer (a batch extracts the indicators as it tags; ``indicators()`` tags the reports it reads):
 
     core        errors, limits, documents, schema, spans, resources, taxonomy, tables, params
     text        segmenter, user dictionary, stop words, token batches

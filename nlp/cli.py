@@ -213,12 +213,17 @@ def tag(
     genre: Annotated[str | None, typer.Option(help="For .jsonl units that do not give their own: 'fazhi_report' "
                                               "(法治政府建设 reports) or 'gov_work_report'. Without it a unit of "
                                               "unknown genre is tagged as a work-report unit.")] = None,
+    indicators: Annotated[Path | None, typer.Option("--indicators", help="Also write the numbers the tagged "
+                                                    "paragraphs state (the rows of `fazhi indicators`) to this "
+                                                    "table: .csv, .parquet or .jsonl (report files only).")] = None,
 ) -> None:
     """Tag report files/folders, or .jsonl tables of {"id", "text"} units, with work domains.
 
     Every output row keeps the input's fields and adds `labels` (domain codes) and `scores`
     (code -> probability). Reports are processed in parallel and written incrementally; an
-    interrupted run (Ctrl-C) leaves a valid partial output that --resume continues.
+    interrupted run (Ctrl-C) leaves a valid partial output that --resume continues. With
+    --indicators the workers also extract the indicator rows as they tag (cheaper than
+    `fazhi indicators` afterwards, which reads and tags the reports again).
     """
     from nlp.errors import ModelError
     from nlp.tagger.serialize import load_predictor
@@ -229,9 +234,14 @@ def tag(
     unit_tables = [p for p in paths if p.lower().endswith(".jsonl")]
     if unit_tables and len(unit_tables) != len(paths):
         fail("give either report files/folders or .jsonl unit tables, not both in one run")
+    if indicators is not None and (unit_tables or scheduler is not None):
+        fail("--indicators works on report files tagged here, not with .jsonl unit tables or --scheduler; "
+             "run `fazhi indicators` on the reports instead")
     try:
         if scheduler is None:
             table_format(out)
+        if indicators is not None:
+            table_format(indicators)
         load_predictor(model)  # fail fast, with one line, before any worker starts
     except (TableFormatError, ModelError) as err:
         fail(str(err))
@@ -246,14 +256,17 @@ def tag(
     from nlp.apply.batch import tag_batch
 
     try:
-        report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume)
+        report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume, indicators=indicators)
     except ValueError as err:
         fail(str(err))
     if report.n_files_ok + report.n_files_skipped_resumed == 0:
         out.unlink(missing_ok=True)  # nothing was read: no table, rather than an empty one
+        if indicators is not None:
+            indicators.unlink(missing_ok=True)
         raise typer.Exit(exit_status(0, report.errors, strict))
     typer.echo(f"tagged {report.n_units} units of {report.n_files_ok} files in {report.seconds:.1f} s; wrote {out}"
-               + (f" ({report.n_files_skipped_resumed} files resumed)" if report.n_files_skipped_resumed else ""))
+               + (f" ({report.n_files_skipped_resumed} files resumed)" if report.n_files_skipped_resumed else "")
+               + (f"; wrote {report.n_indicators} indicator rows to {indicators}" if indicators is not None else ""))
     raise typer.Exit(exit_status(report.n_files_ok + report.n_files_skipped_resumed, report.errors, strict))
 
 

@@ -20,7 +20,7 @@ class Column:
     """One column: ``source`` is the object its value is read from ('unit': ``nlp.documents.Unit``,
     'meta': ``nlp.documents.Meta``, 'document': counted per document, 'tagger': added by tagging);
     ``dtype`` its pandas dtype ('Int64': integers with missing values); ``arrow`` its Arrow type
-    name ('string', 'int64', 'bool', 'labels', 'scores')."""
+    name ('string', 'int64', 'float64', 'bool', 'labels', 'scores')."""
 
     name: str
     source: str
@@ -126,7 +126,7 @@ def arrow_schema(table: Sequence[Column], codes: Sequence[str] = (), flat: bool 
     (for CSV) keeps ``labels`` and ``scores`` as JSON text."""
     import pyarrow as pa
 
-    simple = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_()}
+    simple = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
     labels = pa.string() if flat else pa.list_(pa.string())
     scores = pa.string() if flat else pa.struct([pa.field(c, pa.float64()) for c in codes])
     types = {**simple, "labels": labels, "scores": scores}

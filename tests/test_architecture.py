@@ -26,8 +26,8 @@ LAYERS = [
     {"nlp.ingest"},
     {"nlp.features"},
     {"nlp.tagger"},
-    {"nlp.training", "nlp.apply"},
-    {"nlp.analysis", "nlp.indicators"},
+    {"nlp.training", "nlp.apply", "nlp.indicators"},  # batches extract indicators; `indicators()` tags
+    {"nlp.analysis"},
     {"nlp.cli"},
 ]
 

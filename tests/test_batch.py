@@ -293,3 +293,175 @@ def test_warm_up_builds_what_ingest_builds_lazily():
     for cached in (clean.load_rules, _fast_clean.t2s_changes, places._place_pattern, places._short_prefecture_pattern,
                    structure.load_structure_rules):
         assert cached.cache_info().currsize == 1, cached
+
+
+# -- indicators extracted by the workers (issue #19) --------------------------------------------
+
+def _cells(df: pd.DataFrame) -> list[list]:
+    """A table's cells as plain values, a missing value and an empty string alike (CSV reads one as
+    the other) and integers as floats where one side has a float column."""
+    def plain(v):
+        if v is None or v is pd.NA or v == "" or (isinstance(v, float) and v != v):
+            return None
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    return [[plain(v) for v in row] for row in df.astype(object).values.tolist()]
+
+
+def _sources(paths: list[Path]) -> dict[str, str]:
+    from nlp.ingest.pipeline import ingest_file
+
+    return {i.meta.doc_id: i.source_text for i in map(ingest_file, paths)}
+
+
+@pytest.mark.parametrize("jobs,suffix", [(1, ".csv"), (2, ".parquet"), (2, ".jsonl")])
+def test_indicators_from_the_workers_equal_unit_indicators(jobs, suffix, tiny_model_dir, tmp_path):
+    """Extracted file by file in the workers, the rows are those of ``unit_indicators`` over the
+    tagged output (same rows, same order: duplicates and conflicts are counted per report), and
+    those of ``fazhi indicators`` on the same reports."""
+    from nlp.indicators.table import TABLE_COLUMNS, indicators, unit_indicators
+
+    out, ind = tmp_path / "tags.jsonl", tmp_path / f"ind{suffix}"
+    report = tag_batch([SEEDS], out, model_dir=tiny_model_dir, jobs=jobs, indicators=ind)
+    assert report.n_files_ok == 5 and report.indicators == ind
+    got = read_table(ind)
+    expected = unit_indicators(read_table(out), _sources(sorted(SEEDS.iterdir())))
+    assert list(got.columns) == TABLE_COLUMNS and report.n_indicators == len(got) == len(expected) > 100
+    assert _cells(got) == _cells(expected)
+    by_report, _ = indicators(SEEDS, tiny_model_dir)
+    assert _cells(got.sort_values("doc_id", kind="stable")) == _cells(by_report.sort_values("doc_id", kind="stable"))
+    assert not partial_path(ind).exists() and not done_path(out).exists()
+
+
+def test_indicators_of_item_only_output(tiny_model_dir, tmp_path):
+    """The indicators are the paragraphs' even when only items are written."""
+    full, items = tmp_path / "full.jsonl", tmp_path / "items.jsonl"
+    tag_batch([SEEDS], tmp_path / "t.jsonl", model_dir=tiny_model_dir, jobs=1, indicators=full)
+    tag_batch([SEEDS], tmp_path / "i.jsonl", model_dir=tiny_model_dir, jobs=1, granularity=("item",),
+              indicators=items)
+    assert set(_read_jsonl(tmp_path / "i.jsonl")["granularity"]) == {"item"}
+    assert items.read_bytes() == full.read_bytes()
+
+
+def test_indicators_survive_an_interrupt_and_resume(tiny_model_dir, seed_copy, tmp_path, monkeypatch):
+    files = sorted(seed_copy.iterdir())
+    full = tmp_path / "full.jsonl"
+    tag_batch(files, tmp_path / "full-tags.jsonl", model_dir=tiny_model_dir, jobs=1, indicators=full)
+    out, ind = tmp_path / "tags.parquet", tmp_path / "ind.jsonl"
+    monkeypatch.setattr(batch, "FILES_PER_TASK", 1)  # commit file by file, so two are finished
+    _counting_ingest(monkeypatch, fail_on=3)
+    with pytest.raises(KeyboardInterrupt):
+        tag_batch(files, out, model_dir=tiny_model_dir, jobs=1, indicators=ind)
+    assert not ind.exists() and partial_path(ind).stat().st_size > 0
+    with pytest.raises(ValueError, match="other settings"):  # the indicators must be asked for again
+        tag_batch(files, out, model_dir=tiny_model_dir, jobs=1, resume=True)
+    with pytest.raises(ValueError, match="other settings"):  # ... to the same table
+        tag_batch(files, out, model_dir=tiny_model_dir, jobs=1, resume=True, indicators=tmp_path / "other.csv")
+    with open(partial_path(ind), "r+b") as fh:  # the second file's indicator rows did not all reach the disk
+        fh.truncate(fh.seek(0, 2) - 10)
+    calls = _counting_ingest(monkeypatch)
+    report = tag_batch(files, out, model_dir=tiny_model_dir, jobs=1, resume=True, indicators=ind)
+    assert calls == [f.name for f in files[1:]] and report.n_files_skipped_resumed == 1  # the second is redone
+    assert ind.read_bytes() == full.read_bytes() and report.n_indicators == len(full.read_text("utf-8").splitlines())
+    assert not partial_path(ind).exists() and not done_path(out).exists()
+
+
+def test_indicators_cannot_resume_without_the_done_file(tiny_model_dir, seed_copy, tmp_path, monkeypatch):
+    out, ind = tmp_path / "tags.jsonl", tmp_path / "ind.csv"
+    monkeypatch.setattr(batch, "FILES_PER_TASK", 1)
+    _counting_ingest(monkeypatch, fail_on=3)
+    with pytest.raises(KeyboardInterrupt):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, indicators=ind)
+    done_path(out).unlink()
+    with pytest.raises(ValueError, match="cannot resume"):
+        tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, resume=True, indicators=ind)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bad_file_never_stops_the_indicators(jobs, tiny_model_dir, seed_copy, tmp_path, monkeypatch):
+    """An unreadable file, and a file whose indicators cannot be extracted, are reported and
+    skipped whole (neither its units nor its indicators are written, so a resume retries it)."""
+    import nlp.indicators.table as table
+
+    if jobs > 1 and batch._pool_context().get_start_method() != "fork":
+        pytest.skip("the workers inherit the patched extractor only under fork")
+    (seed_copy / "broken.txt").write_bytes(b"\x00\x01\x02 binary \x00" * 50)
+    files = sorted(seed_copy.iterdir())
+    odd = files[2]
+    real = table.document_indicators
+
+    def fails_on_odd(rows, labels, sources=None):
+        if any(str(r["source"]) == str(odd) for r in rows):
+            raise RuntimeError("odd numbers")
+        return real(rows, labels, sources)
+
+    monkeypatch.setattr(table, "document_indicators", fails_on_odd)  # inherited by forked workers
+    out, ind = tmp_path / "tags.jsonl", tmp_path / "ind.jsonl"
+    errors = []
+    report = tag_batch(files, out, model_dir=tiny_model_dir, jobs=jobs, indicators=ind, on_error=errors.append)
+    reasons = {Path(e.path).name: e.reason for e in errors}
+    assert report.n_files_ok == 4 and set(reasons) == {"broken.txt", odd.name}
+    assert "failed to extract indicators (RuntimeError: odd numbers)" in reasons[odd.name]
+    got, tagged = read_table(ind), _read_jsonl(out)
+    assert odd.name not in {Path(s).name for s in tagged["source"]}
+    assert set(got["doc_id"]) == set(tagged["doc_id"]) and len(set(got["doc_id"])) == 4
+
+
+def test_indicators_must_not_overwrite_the_output(tiny_model_dir, seed_copy, tmp_path):
+    out = tmp_path / "t.jsonl"
+    for ind in (out, partial_path(out), tmp_path / "T" / ".." / "t.jsonl"):
+        with pytest.raises(ValueError, match="indicator table"):
+            tag_batch([seed_copy], out, model_dir=tiny_model_dir, jobs=1, indicators=ind)
+    from nlp.errors import TableFormatError
+
+    with pytest.raises(TableFormatError):
+        tag_batch([seed_copy], tmp_path / "t.jsonl", model_dir=tiny_model_dir, jobs=1, indicators=tmp_path / "i.xlsx")
+
+
+def test_side_ranges_follow_the_partials_order(tmp_path):
+    """With a side partial (the indicators), both ranges of a task are reserved under one lock, so
+    files stand in the same order in both; .done records both ends, and a rollback cuts both."""
+    import multiprocessing as mp
+
+    out, side = tmp_path / "out.jsonl", tmp_path / "ind.jsonl"
+    state = _partial.Partial(out, {"fazhi_batch": 1}, side)
+    state.start(resume=False)
+    counter, side_counter = mp.Value("q", 0), mp.RawValue("q", 0)
+    fd, sfd = os.open(partial_path(out), os.O_WRONLY), os.open(partial_path(side), os.O_WRONLY)
+    a = _partial.write_reserved([("a.md", b"a1\n", 1, None, b"A1\nA2\n"), ("x.md", b"", 0, "bad", b"")], fd,
+                                counter, sfd, side_counter)
+    b = _partial.write_reserved([("b.md", b"b1\n", 1, None, b"")], fd, counter, sfd, side_counter)
+    c = _partial.write_reserved([("c.md", b"c1\n", 1, None, b"C1\n")], fd, counter, sfd, side_counter)
+    os.close(fd)
+    os.close(sfd)
+    assert a[0][1] == _partial.Written(0, 3, 0, 6, 2) and a[1] == ("x.md", b"", 0, "bad")
+    assert b[0][1] == _partial.Written(3, 3, 6, 0, 0) and c[0][1] == _partial.Written(6, 3, 6, 3, 1)
+    state.commit("b", b[0][1], 1)
+    assert state.pending() == ["b"]
+    state.commit("a", a[0][1], 1)
+    assert (state.offset, state.side_offset) == (6, 6) and list(state.finished) == ["a", "b"]
+    state.rollback()  # c never reported
+    assert partial_path(out).read_bytes() == b"a1\nb1\n" and partial_path(side).read_bytes() == b"A1\nA2\n"
+    done = [json.loads(line) for line in done_path(out).read_text("utf-8").splitlines()[1:]]
+    assert [(r["source"], r["offset"], r["side"]) for r in done] == [("a", 3, 6), ("b", 6, 6)]
+
+
+def test_tag_command_writes_the_indicators(tiny_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "nlp.cli", "tag"]
+    out, ind = tmp_path / "tags.jsonl", tmp_path / "ind.csv"
+    p = subprocess.run(run + [str(SEEDS), "--out", str(out), "--model", str(tiny_model_dir), "--jobs", "1",
+                              "--indicators", str(ind)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    n = len(read_table(ind))
+    assert n > 100 and f"wrote {n} indicator rows to {ind}" in p.stdout
+    units = tmp_path / "units.jsonl"
+    units.write_text('{"id": "u1", "text": "全年办理法律援助案件300件"}\n', encoding="utf-8")
+    p = subprocess.run(run + [str(units), "--out", str(tmp_path / "u.jsonl"), "--model", str(tiny_model_dir),
+                              "--indicators", str(ind)], capture_output=True, text=True)
+    assert p.returncode == 2 and "--indicators works on report files" in p.stderr
+    p = subprocess.run(run + [str(SEEDS), "--out", str(out), "--model", str(tiny_model_dir), "--indicators",
+                              str(tmp_path / "ind.xlsx")], capture_output=True, text=True)
+    assert p.returncode == 2 and "unsupported output format" in p.stderr and "Traceback" not in p.stderr

@@ -102,3 +102,105 @@ def test_command_writes_rows_and_panel(tmp_path, seeds_dir):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert len(pd.read_csv(out)) > 100 and len(pd.read_csv(tmp_path / "ind.panel.csv")) == 5
+
+
+# -- the fast paths of issue #19 give what the plain code gave -------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "全年受理案件704件，办结471件，同比增长12%，下降3.2个百分点", "超超3件", "达到近5件，达到704件", "近乎3件",
+    "挽回经济损失1,234.5万元", "10-15场", "十至二十场次", "第3次会议", "〔2023〕5号", "2023年12月5日", "拨打12345热线",
+    "٣٠件", "３件", "三项制度", "二〇二三件", "4万余人次", "两万余人次", "约 3件", "1.5.3件", "A3件", "一个一项一批",
+    "全年3件\n5件", "《关于3件事的通知》5件", "", "件件件", "12" * 40 + "件",
+])
+def test_quantity_matches_are_the_patterns_matches(text):
+    from nlp.indicators.extract import _quantity_matches, load_rules
+
+    rules = load_rules()
+    assert [m.span() for m in _quantity_matches(text, rules)] == [m.span() for m in rules.quantity.finditer(text)]
+
+
+def test_cues_as_a_trie_match_as_the_alternation():
+    import random
+    import re
+
+    from nlp.indicators.extract import _longest_first, load_rules
+
+    cues = list(load_rules().cue_types)
+    alternation = re.compile("|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)))
+    trie = re.compile(_longest_first(cues))
+    rng = random.Random(0)
+    alphabet = sorted(set("".join(cues))) + list("，。的")
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(40)))
+        if rng.random() < 0.5:
+            text = rng.choice(cues)[1:] + text + rng.choice(cues) + rng.choice(cues)[:-1]
+        assert [(m.span(), m.group()) for m in trie.finditer(text)] == \
+               [(m.span(), m.group()) for m in alternation.finditer(text)], text
+
+
+def _reference_mentions_and_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
+    """The pandas implementation the dict-based one replaced (kept to check they agree)."""
+    same = ["doc_id", "indicator", "unit", "qualifier", "value"]
+    rows = rows.copy()
+    rows["mentions"] = rows.groupby(same, dropna=False)["value"].transform("size")
+    staged = rows.assign(_unstaged=rows["stage"] == "").sort_values("_unstaged", kind="stable")
+    rows = staged.drop_duplicates(subset=same, keep="first").sort_index().drop(columns="_unstaged")
+    key = ["doc_id", "indicator", "stage", "unit", "qualifier"]
+    named = rows["indicator"] != "other"
+    values = rows[named].groupby(key, dropna=False)["value"].transform("nunique")
+    rows["conflict"] = False
+    rows.loc[named, "conflict"] = values > 1
+    return rows.reset_index(drop=True)
+
+
+def test_mentions_and_conflicts_as_pandas_counted_them():
+    import random
+
+    from nlp.indicators.extract import INDICATOR_COLUMNS
+    from nlp.indicators.table import _mentions_and_conflicts
+
+    rng = random.Random(1)
+    records = []
+    for _ in range(3000):
+        row = dict.fromkeys(INDICATOR_COLUMNS, "")
+        row.update(doc_id=rng.choice("ab"), indicator=rng.choice(["other", "x", "y"]), stage=rng.choice(["", "", "s"]),
+                   unit=rng.choice("件人"), qualifier=rng.choice(["", "target"]), value=float(rng.randrange(4)),
+                   start=len(records), end=0, approx=False, value_max=None)
+        records.append(tuple(row[c] for c in INDICATOR_COLUMNS))
+    kept, mentions, conflict = _mentions_and_conflicts(records)
+    expected = _reference_mentions_and_conflicts(pd.DataFrame(records, columns=INDICATOR_COLUMNS))
+    assert [records[i][INDICATOR_COLUMNS.index("start")] for i in kept] == expected["start"].tolist()
+    assert mentions == expected["mentions"].tolist() and conflict == expected["conflict"].tolist()
+
+
+def test_document_indicators_are_unit_indicators_as_dicts():
+    from nlp.indicators.table import TABLE_COLUMNS, document_indicators
+
+    units = pd.DataFrame({
+        "doc_id": ["d"] * 4, "unit_id": ["d:p0", "d:p0.i0", "d:p1", "d:p2"],
+        "granularity": ["paragraph", "item", "paragraph", "paragraph"],
+        "text": ["全年受理法律援助案件704件，办结471件。"] * 2 + ["调解纠纷3215件。", None],
+        "labels": [["legal_aid"], ["legal_aid"], [], ["x"]], "year": [None] * 4, "region": "某县", "level": "county",
+        "body": "某县司法局", "role": ["achievements", "achievements", "plans", "plans"], "start": [0, 0, 30, 50],
+        "end": [25, 25, 45, 60]})
+    rows = units.drop(columns="labels").to_dict("records")
+    got = document_indicators(rows, units["labels"].tolist())
+    expected = unit_indicators(units)
+    assert len(got) == 3 and all(list(r) == TABLE_COLUMNS for r in got)
+    assert pd.DataFrame(got, columns=TABLE_COLUMNS).astype(object).values.tolist() == \
+        expected.astype(object).values.tolist()
+
+
+@pytest.mark.parametrize("text", ["全年受理案件704件；办结471件。调解纠纷3215件！", "受理案件704件\n办结471件。其中5件",
+                                  "近3件？", "  开展活动12场次。  "])
+def test_each_quantity_keeps_its_sentence(text):
+    """The sentence is cut at 。；！？ only (a line break inside a paragraph does not end it)."""
+    from nlp.indicators.extract import load_rules, quantities
+
+    def sentence(pos: int) -> str:  # as the table cut it before the sentence came from the extractor
+        lo = max(text.rfind(ch, 0, pos) for ch in "。；！？") + 1
+        hi = min((i for i in (text.find(ch, pos) for ch in "。；！？") if i >= 0), default=len(text) - 1)
+        return text[lo : hi + 1].strip()
+
+    found = quantities(text, load_rules())
+    assert found and [q[9] for q in found] == [sentence(q[0]) for q in found]

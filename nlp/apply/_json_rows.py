@@ -12,7 +12,8 @@ import numpy as np
 from nlp.tables import json_default
 
 
-def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None = None) -> list[bytes]:
+def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None = None,
+                      labels_out: list[list] | None = None) -> list[bytes]:
     """The units of several files tagged in one model call; JSON lines per file.
 
     One call per group of files, not per file: the featurizer and the model work on arrays,
@@ -23,7 +24,9 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None 
     them again in the parent cost the parent a core-second per 30 MB of reports.
 
     ``keep``: the granularities written (None: every row); the others are scored only, for a
-    model that reads units in their document.
+    model that reads units in their document. ``labels_out``: when given, gets one list per file
+    of its rows' labels (every row, written or not), for what else the caller does with them
+    (the indicators' domains, ``nlp.apply.batch``).
     """
     import orjson
 
@@ -34,9 +37,11 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None 
     # scores depend on each other, so each row gets its own tail; the others share one per text
     pooled = [pools_documents(model) and needs_pooling(model, rows) for rows in row_lists]
     out: list[bytes | None] = [None] * len(row_lists)
+    labels_of: list = [None] * len(row_lists)
     for i, rows in enumerate(row_lists):
         if pooled[i]:
             labels, proba = score_rows(model, rows)
+            labels_of[i] = labels
             lines = [orjson.dumps(r, default=json_default)[:-1] + b',"labels":' + orjson.dumps(lab) + b',"scores":'
                      + sc + b"}" for r, lab, sc in zip(rows, labels, scores_json(codes, proba), strict=True)
                      if keep is None or r["granularity"] in keep]
@@ -55,8 +60,12 @@ def tagged_jsonl_many(model, row_lists: list[list[dict]], keep: set[str] | None 
             lines = [orjson.dumps(r, default=json_default)[:-1] + tails[index[k]]
                      for r, k in zip(rows, keys[at : at + len(rows)], strict=True)
                      if keep is None or r["granularity"] in keep]
+            if labels_out is not None:
+                labels_of[i] = [labels[index[k]] for k in keys[at : at + len(rows)]]
             at += len(rows)
             out[i] = b"\n".join(lines) + b"\n" if lines else b""
+    if labels_out is not None:
+        labels_out.extend(labels_of)
     return out
 
 

@@ -28,6 +28,17 @@ unit columns (``nlp.schema.UNIT_COLUMNS``) plus ``labels`` and ``scores``:
 - **Interruptible.** Ctrl-C (``KeyboardInterrupt``) terminates the pool, cuts the partial back to
   the end of the finished files with nothing unfinished before them (only complete lines
   remain), keeps the sidecars for ``resume=True`` and re-raises, so the CLI can exit 130.
+- **Indicators alongside.** ``indicators=FILE`` (``fazhi tag --indicators``) also writes the
+  indicator rows of the tagged paragraphs (``nlp.indicators.table.document_indicators``, the
+  rows ``fazhi indicators`` gives) to ``FILE``: each worker extracts a file's rows right after
+  tagging it, from the units and labels it holds, and writes them to ``<FILE>.partial.jsonl``
+  at offsets reserved under the same lock as the tagged rows', so files stand in the same
+  order in both partials (the order of the output) and each ``.done`` line records both ends.
+  Both partials are cut back, resumed and converted together; a resume must ask for the same
+  ``FILE`` (it is in the ``.done`` header), and needs the ``.done`` file. Why in the workers:
+  extracting after tagging is one more process over the whole output (measured at 176% of the
+  tagging time on the corpus); in the workers it is spread over the cores and the texts are
+  already in memory.
 - **Robust.** A file that cannot be read or processed is reported through ``on_error(err)``
   (default: one line ``fazhi: skipped PATH: REASON`` on stderr), counted and listed in
   ``BatchReport.errors``; it never stops the batch. A model that cannot be loaded does.
@@ -46,7 +57,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +68,8 @@ from nlp.apply.tagging import pools_documents
 from nlp.errors import ReadError
 from nlp.ingest.pipeline import ingest_file
 from nlp.ingest.read import expand_paths
-from nlp.schema import GRANULARITIES, TAG_COLUMNS, TAG_TABLE
-from nlp.tables import table_format, write_chunks
+from nlp.schema import GRANULARITIES, TAG_COLUMNS, TAG_TABLE, Column
+from nlp.tables import json_default, table_format, write_chunks
 
 __all__ = ["TAG_COLUMNS", "BatchReport", "convert_partial", "done_path", "partial_path", "process_file",
            "process_files", "tag_batch"]
@@ -82,6 +94,8 @@ class BatchReport:
     errors: list[ReadError] = field(default_factory=list)
     n_units_resumed: int = 0
     out: Path | None = None
+    indicators: Path | None = None  # the indicator table written, if asked for
+    n_indicators: int = 0  # its rows
 
 
 def print_error(err: ReadError) -> None:
@@ -91,59 +105,88 @@ def print_error(err: ReadError) -> None:
 
 # -- one file ------------------------------------------------------------------------------
 
-def process_files(model, paths: list[str | Path], granularity: Iterable[str] = GRANULARITIES
-                  ) -> list[tuple[str, bytes, int, str | None]]:
-    """Ingest and tag a group of files: ``(path, jsonl_bytes, n_units, error_reason_or_None)`` each.
+def process_files(model, paths: list[str | Path], granularity: Iterable[str] = GRANULARITIES,
+                  indicators: bool = False) -> list[tuple]:
+    """Ingest and tag a group of files: ``(path, jsonl_bytes, n_units, error_reason_or_None)`` each,
+    and with ``indicators`` a fifth element, the JSON lines of the file's indicator rows
+    (``nlp.indicators.table.document_indicators`` of its paragraphs, as ``fazhi indicators``
+    extracts them: ``start``/``end`` point into the source).
 
     Never raises for a bad file (the reason is returned as a string, because ``ReadError``
-    does not pickle across processes).
+    does not pickle across processes). A file whose indicators cannot be extracted fails whole,
+    so a resume retries it.
     """
     granularity = tuple(granularity)
-    # a model that reads units in their document needs every unit of it, whatever is written
-    keep = set(granularity) if pools_documents(model) and set(granularity) != set(GRANULARITIES) else None
-    read = GRANULARITIES if keep is not None else granularity
+    # a model that reads units in their document needs every unit of it, whatever is written;
+    # the indicators are the paragraphs' (written or not)
+    read = set(GRANULARITIES) if pools_documents(model) else set(granularity)
+    if indicators:
+        read.add("paragraph")
+    keep = set(granularity) if read != set(granularity) else None
     results: list[list] = []
     good: list[int] = []
     rows_of: list[list[dict]] = []
+    sources: list[dict[str, str]] = []
     for path in paths:
         try:
-            rows = ingest_file(path).unit_rows(read)
+            ingested = ingest_file(path)
+            rows = ingested.unit_rows(read)
         except ReadError as err:
-            results.append([str(path), b"", 0, err.reason])
+            results.append([str(path), b"", 0, err.reason, b""])
             continue
         except Exception as err:  # defensive: one odd file must never kill a batch
-            results.append([str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})"])
+            results.append([str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})", b""])
             continue
         n_written = len(rows) if keep is None else sum(r["granularity"] in keep for r in rows)
-        results.append([str(path), b"", n_written, None])
+        results.append([str(path), b"", n_written, None, b""])
         good.append(len(results) - 1)
         rows_of.append(rows)
+        sources.append({ingested.meta.doc_id: ingested.source_text} if indicators else {})
+    labels_of: list | None = [] if indicators else None
     try:
-        texts = tagged_jsonl_many(model, rows_of, keep)
+        texts = tagged_jsonl_many(model, rows_of, keep, labels_of)
     except Exception:
         if len(rows_of) <= 1:
             raise
         texts = []  # tag file by file, so one odd file cannot fail its neighbours
+        labels_of = [] if indicators else None
         for rows in rows_of:
             try:
-                texts.append(tagged_jsonl_many(model, [rows], keep)[0])
+                texts.append(tagged_jsonl_many(model, [rows], keep, labels_of)[0])
             except Exception as err:
                 texts.append(err)
-    for i, text in zip(good, texts, strict=True):
+                if labels_of is not None:
+                    labels_of.append(None)
+    for j, (i, text) in enumerate(zip(good, texts, strict=True)):
         if isinstance(text, Exception):
-            results[i][1:] = [b"", 0, f"failed to process ({type(text).__name__}: {text})"]
-        else:
-            results[i][1] = text
-    return [tuple(r) for r in results]
+            results[i][1:4] = [b"", 0, f"failed to process ({type(text).__name__}: {text})"]
+            continue
+        results[i][1] = text
+        if labels_of is not None:
+            try:
+                results[i][4] = _indicator_lines(rows_of[j], labels_of[j], sources[j])
+            except Exception as err:  # defensive: the file fails, the batch goes on
+                results[i][1:4] = [b"", 0, f"failed to extract indicators ({type(err).__name__}: {err})"]
+    return [tuple(r) if indicators else tuple(r[:4]) for r in results]
 
 
-def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES
-                 ) -> tuple[str, bytes, int, str | None]:
+def _indicator_lines(rows: list[dict], labels: list, source_texts: dict[str, str]) -> bytes:
+    """One file's indicator rows as JSON lines (the side partial's bytes)."""
+    import orjson
+
+    from nlp.indicators.table import document_indicators
+
+    found = document_indicators(rows, labels, source_texts)
+    return b"".join([orjson.dumps(r, default=json_default, option=orjson.OPT_APPEND_NEWLINE) for r in found])
+
+
+def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES, indicators: bool = False
+                 ) -> tuple:
     """Ingest and tag one file (see ``process_files``)."""
     try:
-        return process_files(model, [path], granularity)[0]
+        return process_files(model, [path], granularity, indicators)[0]
     except Exception as err:  # defensive: one odd file must never kill a batch
-        return str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})"
+        return (str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})") + ((b"",) if indicators else ())
 
 
 # -- pool workers ----------------------------------------------------------------------------
@@ -152,9 +195,10 @@ _WORKER: dict = {}
 
 
 def _init_worker(model_dir: str | None, granularity: tuple[str, ...], partial: str | None = None,
-                 next_offset=None) -> None:
+                 next_offset=None, side: str | None = None, side_next=None) -> None:
     """Pool initializer: ignore Ctrl-C (the parent handles it), one BLAS thread, load the model once,
-    open the partial for writing at reserved offsets (``write_reserved``).
+    open the partial (and the indicators' side partial, ``side``) for writing at reserved offsets
+    (``write_reserved``).
 
     The pool already has a process per core; BLAS threads on top of it only spin against the
     other workers (measured 20% slower at jobs=2 when the word-vector block still used BLAS;
@@ -174,6 +218,9 @@ def _init_worker(model_dir: str | None, granularity: tuple[str, ...], partial: s
         if partial is not None:
             _WORKER["fd"] = os.open(partial, os.O_WRONLY)
             _WORKER["next_offset"] = next_offset
+        if side is not None:
+            _WORKER["side_fd"] = os.open(side, os.O_WRONLY)
+            _WORKER["side_next"] = side_next
     except Exception as err:  # raising here would make the pool respawn workers forever
         _WORKER["error"] = err
 
@@ -201,13 +248,14 @@ def shared_predictor(model_dir: str | None):
     return model
 
 
-def _worker_task(paths: list[str]) -> list[tuple[str, bytes | Written, int, str | None]]:
+def _worker_task(paths: list[str]) -> list[tuple]:
     if "error" in _WORKER:
         raise _WORKER["error"]
-    results = process_files(_WORKER["model"], paths, _WORKER["granularity"])
+    side_fd = _WORKER.get("side_fd")
+    results = process_files(_WORKER["model"], paths, _WORKER["granularity"], indicators=side_fd is not None)
     if "fd" not in _WORKER:
         return results
-    return write_reserved(results, _WORKER["fd"], _WORKER["next_offset"])
+    return write_reserved(results, _WORKER["fd"], _WORKER["next_offset"], side_fd, _WORKER.get("side_next"))
 
 
 def _pool_context():
@@ -251,15 +299,16 @@ def _iter_chunks(partial: Path, size: int = CHUNK_ROWS) -> Iterator[list[dict]]:
         yield chunk
 
 
-def convert_partial(partial: str | Path, out: str | Path, codes: list[str]) -> None:
+def convert_partial(partial: str | Path, out: str | Path, codes: list[str], table: Sequence[Column] = TAG_TABLE
+                    ) -> None:
     """Turn a partial JSONL into ``out`` (.jsonl: renamed; .csv/.parquet: streamed through the one
     table writer, ``nlp.tables.write_chunks``, in chunks of ``CHUNK_ROWS`` rows), atomically, in
-    flat memory."""
+    flat memory. ``table``: the columns and types (the tagged units', or the indicators')."""
     partial, out = Path(partial), Path(out)
     if table_format(out) == ".jsonl":
         os.replace(partial, out)
         return
-    write_chunks(_iter_chunks(partial), out, TAG_TABLE, codes)
+    write_chunks(_iter_chunks(partial), out, table, codes)
 
 
 # -- the batch --------------------------------------------------------------------------
@@ -275,7 +324,8 @@ def _want_progress(progress: bool | None) -> bool:
 
 def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_dir: str | Path | None = None,
               jobs: int | None = None, granularity: Iterable[str] = GRANULARITIES, resume: bool = False,
-              progress: bool | None = None, on_error: Callable[[ReadError], None] | None = None) -> BatchReport:
+              progress: bool | None = None, on_error: Callable[[ReadError], None] | None = None,
+              indicators: str | Path | None = None) -> BatchReport:
     """Tag report files, folders and globs into one table ``out`` (.jsonl, .csv or .parquet).
 
     Args:
@@ -287,6 +337,9 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
         resume: continue an interrupted run from ``<out>.partial.jsonl`` / ``<out>.done``.
         progress: a tqdm bar on stderr (None: only when stderr is a terminal).
         on_error: called with each ``ReadError`` (default: one line on stderr).
+        indicators: also write the indicator rows of the tagged paragraphs to this table (.jsonl,
+            .csv or .parquet; ``nlp.indicators.table.TABLE_COLUMNS``), extracted by the workers
+            as they tag (see the module docstring).
 
     Raises ``TableFormatError`` (bad suffix), ``ModelError`` (unusable model), ``ValueError``
     (bad arguments, or resuming a run made with other settings) and ``KeyboardInterrupt``
@@ -297,6 +350,9 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
     t0 = time.perf_counter()
     out = Path(out)
     table_format(out)
+    side = Path(indicators) if indicators is not None else None
+    if side is not None:
+        table_format(side)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     granularity = tuple(granularity)
@@ -327,22 +383,30 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
     own = {source_key(f) for f in (out, partial_path(out), done_path(out))}
     if own & set(files):
         raise ValueError(f"{out}: the output is also an input; choose another --out")
-    with OutputLock(out):
-        return _run_batch(files, out, model_dir, jobs, granularity, resume, progress, codes, report, failed, t0)
+    if side is not None:
+        side_own = {source_key(f) for f in (side, partial_path(side))}
+        if side_own & (own | set(files)):
+            raise ValueError(f"{side}: the indicator table is also an input or the tagged output; choose another file")
+        report.indicators = side
+    with OutputLock(out), (OutputLock(side) if side is not None else nullcontext()):
+        return _run_batch(files, out, model_dir, jobs, granularity, resume, progress, codes, report, failed, t0, side)
 
 
 def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: int, granularity: tuple[str, ...],
-               resume: bool, progress: bool | None, codes: list[str], report: BatchReport, failed, t0: float
-               ) -> BatchReport:
-    """The batch of ``tag_batch`` once its inputs are known and its output locked."""
-
+               resume: bool, progress: bool | None, codes: list[str], report: BatchReport, failed, t0: float,
+               side: Path | None = None) -> BatchReport:
+    """The batch of ``tag_batch`` once its inputs are known and its outputs locked."""
     header = {"fazhi_batch": BATCH_FORMAT, "granularity": list(granularity), "model": model_fingerprint(model_dir)}
-    state = Partial(out, header)
+    if side is not None:  # a resume must write the same indicator table, or none
+        header["indicators"] = source_key(side)
+    state = Partial(out, header, side)
     state.start(resume)
     todo = [p for k, p in files.items() if k not in state.finished]
     report.n_files_skipped_resumed = len(files) - len(todo)
     report.n_units_resumed = sum(state.finished.values())
     report.n_units = report.n_units_resumed
+    if state.side is not None and state.finished:
+        report.n_indicators = _count_lines(state.side)  # the resumed files' rows
 
     parallel = jobs > 1 and len(todo) > 1
     ctx = _pool_context() if parallel else None  # chosen before tqdm starts its monitor thread
@@ -353,14 +417,16 @@ def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: i
         bar = tqdm(total=len(files), initial=report.n_files_skipped_resumed, unit="file", file=sys.stderr,
                    desc="tagging")
 
-    def consume(groups: Iterator[list[tuple[str, bytes | Written, int, str | None]]]) -> None:
-        for src, data, n_units, reason in (r for group in groups for r in group):
+    def consume(groups: Iterator[list[tuple]]) -> None:
+        for src, data, n_units, reason, *rest in (r for group in groups for r in group):
             if reason is not None:
                 failed(ReadError(src, reason))
             else:
-                state.commit(source_key(src), data, n_units)
+                side_data = rest[0] if rest else b""
+                state.commit(source_key(src), data, n_units, side_data)
                 report.n_files_ok += 1
                 report.n_units += n_units
+                report.n_indicators += data.side_rows if isinstance(data, Written) else side_data.count(b"\n")
             if bar is not None:
                 bar.update(1)
 
@@ -371,14 +437,21 @@ def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: i
                 from nlp.tagger.serialize import load_predictor
 
                 model = load_predictor(model_dir)
-                consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity)
+                consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity, side is not None)
                         for i in range(0, len(todo), FILES_PER_TASK))
         else:
             next_offset = ctx.Value("q", state.offset)  # the partial's reserved end (write_reserved)
+            # the side partial's, reserved under next_offset's lock
+            side_next = ctx.RawValue("q", state.side_offset) if side is not None else None
             if ctx.get_start_method() == "fork":
                 _WORKER["model"] = shared_predictor(model_dir)
+                if side is not None:  # the indicator rules too, for the workers to inherit
+                    from nlp.indicators.extract import load_rules
+
+                    load_rules()
             pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker,
-                            initargs=(model_dir, granularity, str(state.partial), next_offset))
+                            initargs=(model_dir, granularity, str(state.partial), next_offset,
+                                      str(state.side) if state.side is not None else None, side_next))
             # groups of files per task, but never so few tasks that a worker sits idle
             per_task = max(1, min(FILES_PER_TASK, len(todo) // (4 * jobs)))
             tasks = [[str(p) for p in todo[i : i + per_task]] for i in range(0, len(todo), per_task)]
@@ -400,6 +473,20 @@ def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: i
             bar.close()
     state.close()
     convert_partial(state.partial, out, codes)
+    if state.side is not None:
+        from nlp.indicators.table import INDICATOR_TABLE
+
+        convert_partial(state.side, side, [], INDICATOR_TABLE)
     state.remove()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _count_lines(path: Path) -> int:
+    """Lines of a partial (its rows): for the indicator rows a resumed run keeps, which no reply
+    of this run counts."""
+    n = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            n += block.count(b"\n")
+    return n
