@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nlp.analysis.topics import over_represented
 from nlp.tables import write_text_atomic
 from nlp.taxonomy import load_taxonomy
 
@@ -57,17 +58,12 @@ def _topic_table(res, names: dict[str, str]) -> pd.DataFrame:
         out["main domain (≥25% of the topic)"] = out["topic"].map(
             lambda t: f"{names.get(d.loc[t, 'domain'], d.loc[t, 'domain'])} {d.loc[t, 'share']:.0%}"
             if pd.notna(d.loc[t, "domain"]) else "—")
+    td = res.tables.get("topic_domains")
+    if td is not None and not td.empty:
+        by_topic = dict(tuple(td.groupby("topic")))
         out["over-represented (lift > 1)"] = out["topic"].map(
-            lambda t: _lifts(d.loc[t, "over_represented"], names) or "—")
+            lambda t: "; ".join(f"{names.get(c, c)} ×{v:.1f}" for c, v in over_represented(by_topic[t])) or "—")
     return out
-
-
-def _lifts(text: object, names: dict[str, str]) -> str:
-    """``legal_aid ×3.2; mediation ×1.4`` with Chinese names."""
-    if not isinstance(text, str) or not text:
-        return ""
-    parts = [p.split(" ×") for p in text.split("; ")]
-    return "; ".join(f"{names.get(code, code)} ×{lift}" for code, lift in parts)
 
 
 def _named(df: pd.DataFrame | None, names: dict[str, str]) -> pd.DataFrame | None:

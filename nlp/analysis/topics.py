@@ -486,6 +486,14 @@ def topic_domains(doc_topic: np.ndarray, units: pd.DataFrame, codes: Sequence[st
                          "share": shares.ravel(), "lift": lift.ravel()})
 
 
+def over_represented(topic_rows: pd.DataFrame, n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` domains of one topic's ``topic_domains`` rows with the highest lift above 1, as
+    (domain, lift), highest first; the no-domain row is not a domain."""
+    over = topic_rows[(topic_rows["lift"] > 1.0) & (topic_rows["domain"] != NO_DOMAIN)]
+    over = over.sort_values("lift", ascending=False, kind="stable").head(n)
+    return [(str(d), float(v)) for d, v in zip(over["domain"], over["lift"], strict=True)]
+
+
 def dominant_domain(topic_domain: pd.DataFrame, main_share: float = MAIN_SHARE) -> pd.DataFrame:
     """One row per topic, from ``topic_domains`` output: what the topic is, in domains, if anything.
 
@@ -509,11 +517,10 @@ def dominant_domain(topic_domain: pd.DataFrame, main_share: float = MAIN_SHARE) 
                "runner_up": None if second is None else second["domain"],
                "runner_up_share": np.nan if second is None else float(second["share"])}
         if "lift" in g.columns:
-            over = g[g["lift"] > 1.0].sort_values("lift", ascending=False, kind="stable")
-            row["over_represented"] = "; ".join(f"{d} ×{v:.1f}" for d, v in zip(over["domain"][:3], over["lift"][:3],
-                                                                                 strict=True))
-            row["top_lift_domain"] = over["domain"].iloc[0] if len(over) else None
-            row["top_lift"] = float(over["lift"].iloc[0]) if len(over) else np.nan
+            over = over_represented(g)
+            row["over_represented"] = "; ".join(f"{d} ×{v:.1f}" for d, v in over)
+            row["top_lift_domain"] = over[0][0] if over else None
+            row["top_lift"] = over[0][1] if over else np.nan
         rows.append(row)
     cols = ["topic", "no_domain_share", "domain", "share", "runner_up", "runner_up_share"]
     if "lift" in topic_domain.columns:

@@ -98,18 +98,10 @@ def document_indicators(rows: Iterable[Mapping], labels: Iterable, source_texts:
             continue
         qs = quantities(text, rules)
         if qs:  # UNIT_FIELDS, the labels, the quantities
-            stating.append((r["doc_id"], r["unit_id"], text, r["start"], r["end"], r["role"], r["year"], r["region"],
-                            r["level"], r["body"], lab, qs))
+            stating.append((*(r[f] for f in UNIT_FIELDS), lab, qs))
     records = _records(stating, rules, source_texts)
-    out = []
-    for i, n, c in zip(*_mentions_and_conflicts(records), strict=True):
-        (doc_id, unit_id, domain, indicator, label, stage, value, value_max, unit, qualifier, approx, year, region,
-         level, body, role, sentence, text, start, end) = records[i]  # INDICATOR_COLUMNS
-        out.append({"doc_id": doc_id, "unit_id": unit_id, "domain": domain, "indicator": indicator, "label": label,
-                    "stage": stage, "value": value, "value_max": value_max, "unit": unit, "qualifier": qualifier,
-                    "approx": approx, "year": year, "region": region, "level": level, "body": body, "role": role,
-                    "sentence": sentence, "text": text, "start": start, "end": end, "mentions": n, "conflict": c})
-    return out
+    return [dict(zip(INDICATOR_COLUMNS, records[i], strict=True), mentions=n, conflict=c)
+            for i, n, c in zip(*_mentions_and_conflicts(records), strict=True)]
 
 
 def _records(units: Iterable[tuple], rules: Rules, source_texts: Mapping[str, str] | None) -> list[tuple]:
