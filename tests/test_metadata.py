@@ -33,7 +33,13 @@ def _meta(text: str, name: str = "r.txt"):
     ("蒙城县人民政府", ("蒙城县", "county", "安徽省", "亳州市", "蒙城县", "341622000000")),
     ("江苏省司法厅", ("江苏省", "province", "", "", "", "320000000000")),
     ("赣县2015年法治政府建设报告", ("赣县", "county", "江西省", "赣州市", "赣县", "360721000000")),  # a former name
-    ("棣棠乡2023年度法治政府建设情况报告", ("棣棠乡", "township", "", "", "", "")),
+    # a township from the division table: its county, prefecture and province come with it
+    ("棣棠乡2023年度法治政府建设情况报告", ("棣棠乡", "township", "重庆市", "", "彭水苗族土家族自治县", "")),
+    ("留下街道2022年度法治政府建设工作报告", ("留下街道", "township", "浙江省", "杭州市", "西湖区", "")),
+    ("东莞市虎门镇人民政府", ("虎门镇", "township", "广东省", "东莞市", "", "")),  # a prefecture without counties
+    # namesakes the text does not tell apart: the name and level only, never a guessed county
+    ("下洋镇2023年法治政府建设年度报告", ("下洋镇", "township", "", "", "", "")),
+    ("江北区2022年法治政府建设情况报告", ("江北区", "county", "", "", "江北区", "")),
 ])
 def test_places_are_read_as_a_hierarchy(name, expected):
     p = place_in_name(name)
@@ -85,6 +91,58 @@ def test_a_department_report_names_its_department_and_its_government_place():
         "前进区教育局", "department", "教育局", "前进区", "county")
 
 
+def test_namesake_townships_are_told_apart_by_the_places_the_text_names():
+    m = _meta("下洋镇2023年法治政府建设年度报告\n2023年，下洋镇在徐闻县委、县政府的领导下，推进依法行政。")
+    assert (m.region, m.level, m.county, m.prefecture, m.province) == (
+        "下洋镇", "township", "徐闻县", "湛江市", "广东省")
+
+
+def test_the_year_a_report_hands_over_without_a_title():
+    m = _meta("一年来，周溪乡在县委、县政府的正确领导下，有序推进法治政府建设工作。根据《关于做好2024年度"
+              "法治政府建设情况报告工作的通知》（城委法办〔2025〕1号），现将周溪乡2024年法治政府建设工作报告如下：\n"
+              "一、主要举措和成效")
+    assert (m.year, m.region, m.level) == (2024, "周溪乡", "township")
+    m = _meta("一、2016年法治政府建设基本情况\n（一）切实加强组织领导\n印发《实施方案（2021—2025年）》。")
+    assert m.year == 2016
+    # the years of a plan's title, a document number or next year's plans are not the year reported on
+    m = _meta("根据《法治政府建设实施纲要（2021—2025年）》，我局扎实推进法治建设（汕医保〔2022〕30号）。\n"
+              "一、2023年工作安排")
+    assert m.year is None
+
+
+def test_a_reports_brand_names_its_place_when_its_self_reference_agrees():
+    m = _meta("2022年，市退役军人事务局在市委、市政府的正确领导下，推进依法治理，"
+              "为全面提升法治岳阳水平贡献力量。")
+    assert (m.region, m.level, m.province) == ("岳阳市", "prefecture", "湖南省")
+    # a county-level city's bureau writes of its prefecture's brand and 全市 of itself: not the brand
+    m = _meta("2020年，我局在江门市司法局和开平市委市政府的领导下，推进法治江门建设，全市执法规范化水平提升。")
+    assert m.region == "开平市"
+    # a county's report naming its province's brand says 全县 of itself: not the province
+    m = _meta("2023年，县司法局推动法治江苏建设，全县法治政府建设水平提高，全县矛盾纠纷化解率98%。")
+    assert m.region == "" and m.level == "county"
+
+
+def test_the_level_a_report_gives_itself_when_it_names_no_place():
+    assert _meta("县委、县政府：\n2025年，县教育局持续深入学习习近平法治思想，扎实推进法治政府建设。").level == "county"
+    assert _meta("2021年，我镇深入学习习近平法治思想，现将我镇2021年法治政府建设情况报告如下。").level == "township"
+    # 市 is both a prefecture and a county-level city; a superior's 县委、县政府 is not the issuer's level
+    assert _meta("2025年，市卫健委紧紧围绕市委市政府的中心工作推进法治政府建设。").level == ""
+    assert _meta("2021年度，在县委、县政府领导下，东…镇认真贯彻法治政府建设决策部署。").level == ""
+
+
+def test_a_field_list_before_the_title_and_the_pages_source_as_the_department():
+    m = _meta("- 索引号：\n- 113310810026792569/2022-00223\n- 发布单位：\n- 温岭市住房和城乡建设局\n"
+              "温岭市住房和城乡建设局2021年度法治政府建设工作报告\n2021年，市住房和城乡建设局认真贯彻工作要求。")
+    assert (m.body, m.department, m.region, m.year) == ("温岭市住房和城乡建设局", "住建局", "温岭市", 2021)
+    page = ("首页 > 政务公开 > 市退役军人事务局\n2023年度退役军人事务局法治政府建设工作报告\n"
+            "发布时间：2024-02-05 09:19 信息来源：{}\n2023年，我局以习近平法治思想为指导，推进依法行政。")
+    m = _meta(page.format("洪江市退役军人事务局"))
+    assert (m.body, m.body_type, m.region, m.level) == ("洪江市退役军人事务局", "department", "洪江市", "county")
+    # the site's 司法局 put a department's report online: not the issuer, and no place from it
+    m = _meta(page.format("洪江市司法局"))
+    assert (m.body, m.region) == ("", "")
+
+
 def test_townships_and_their_province():
     m = _meta("2022年，在区委、区政府的坚强领导下，"
               "东城街道深入学习贯彻习近平法治思想，认真落实《广东省法治政府建设实施纲要》。")
@@ -124,3 +182,21 @@ def test_no_wrong_metadata_on_the_development_reports():
     assert table["year"]["right"] >= 112
     seeds, errors = tool.score(sets["seeds"])
     assert all(c["wrong"] == 0 and c["empty"] == 0 for c in seeds.values()), errors
+
+
+def test_a_saved_page_gives_its_title_without_the_site_and_its_site_as_context(tmp_path):
+    from nlp.ingest.pipeline import ingest_file
+
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<html><head><meta charset="utf-8"><title>下洋镇2023年法治政府建设年度报告_徐闻县人民政府门户网站</title>'
+        '<meta name="SiteName" content="徐闻县人民政府"><meta name="ContentSource" content="徐闻县下洋镇">'
+        '<link rel="canonical" href="http://www.example.gov.cn/xxgk/post_1.html"></head><body><div>'
+        "<p>2023年以来，下洋镇坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻习近平法治思想，"
+        "扎实推进法治政府建设，取得积极成效。现将有关情况报告如下。</p>"
+        "<p>一、主要举措和成效。镇党委、镇政府带头学法，全年开展普法活动12场次，受众3000余人次。</p>"
+        "</div></body></html>", encoding="utf-8")
+    got = ingest_file(page)
+    m = got.meta
+    assert m.title == "下洋镇2023年法治政府建设年度报告"
+    assert (m.year, m.region, m.county, m.prefecture, m.province) == (2023, "下洋镇", "徐闻县", "湛江市", "广东省")

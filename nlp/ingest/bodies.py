@@ -26,8 +26,8 @@ _OTHER_ORGAN = re.compile(r"(?:依法治[省市县区旗镇]委员会办公室|�
                           r"法制办公室|法制办|委员会|办公室|管理委员会)$")
 _JOINT = re.compile(r"^(中共\S+?(?:委员会|党委|党工委|委))(\S+?(?:人民政府|政府|街道办事处))$")
 _SELF_DEPARTMENT = re.compile(r"(?:我局|本局|我厅|本厅|我委|本委)")
-_SUBJECT_START = re.compile(r"(?:^|\d{4}年度?(?:以来)?[，,]\s*|(?:领导|指导|支持|监督)下[，,]\s*|现将"
-                            r"|^[一-龥]{0,4}[:：]\s*)")
+_SUBJECT_START = re.compile(r"(?:^|\d{4}年度?(?:以来)?[，,]?\s*|(?:一年来|过去一年|今年以来)[，,]\s*"
+                            r"|(?:领导|指导|支持|监督)下[，,]\s*|现将|^[一-龥]{0,4}[:：]\s*)")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ def _organ_pattern() -> re.Pattern[str]:
 
 def _department_at_end(s: str) -> str:
     m = re.search(_department_pattern().pattern + "$", s)
+    return departments()[m.group(0)] if m else ""
+
+
+def department_named(s: str) -> str:
+    """The normalized department a title names (2023年度退役军人事务局法治政府建设工作报告), or ''."""
+    m = _department_pattern().search(s or "")
     return departments()[m.group(0)] if m else ""
 
 
@@ -133,10 +139,42 @@ def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None
                 place = place_in_name(rest, context)
                 if place is not None:
                     return None, place, ""
-            township = township_subject(rest)
+            township = township_subject(rest, context)
             if township is not None:
                 return None, township, ""
     return None, None, ""
+
+
+_LEVEL_WORDS = {"省": "province", "县": "county", "区": "county", "旗": "county",
+                "镇": "township", "乡": "township", "街道": "township"}
+# A bare organ in the subject position (县教育局, 区政府, 镇人民政府): the level, not the place.
+_BARE_ORGAN = re.compile(r"[*＊×xX]*(省|县|区|旗|镇|乡|街道)(?:人民政府|政府|办事处|党委|"
+                         r"[\u4e00-\u9fff]{1,10}?(?:局|厅|委员会|委|办公室|办))")
+_SELF_TOWNSHIP_OR_COUNTY = re.compile(r"(?:我|本|全)(镇|乡|街道|县)")
+
+
+def self_level(lines: list[str], text: str) -> tuple[str, str]:
+    """The level a report gives itself when it never names its place: (level, evidence) or ('', '').
+
+    Read from the organ in the subject position (2025年，县教育局…; 区政府2014年…; 市 is left out:
+    a 县级市 and a prefecture both say 市) and from 我镇/全县; when the two disagree, nothing.
+    """
+    found = set()
+    for line in lines[:4]:
+        if line.endswith((":", "：")) and len(line) <= 30:
+            continue  # the addressee (县委、县政府：), a superior
+        for m in _SUBJECT_START.finditer(line[:200]):
+            organ = _BARE_ORGAN.match(line, m.end())
+            if organ:
+                found.add((_LEVEL_WORDS[organ.group(1)], organ.group(0)))
+    words = re.findall(_SELF_TOWNSHIP_OR_COUNTY, text)
+    if words:
+        word = max(set(words), key=words.count)
+        found.add((_LEVEL_WORDS[word], f"我{word}"))
+    levels = {level for level, _ in found}
+    if len(levels) != 1:
+        return "", ""
+    return levels.pop(), " ".join(sorted(e for _, e in found))
 
 
 def self_reference(text: str) -> bool:

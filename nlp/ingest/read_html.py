@@ -100,6 +100,11 @@ def html_article(data: bytes, source: str | Path) -> tuple[str, dict]:
         name = (m.get("name") or m.get("property") or "").strip()
         if name and m.get("content"):
             meta[name] = m.get("content").strip()
+    for link in doc.iter("link"):  # the page's own address (canonical), kept for the document table
+        if (link.get("rel") or "").strip().lower() == "canonical" and link.get("href"):
+            meta.setdefault("canonical_url", link.get("href").strip())
+    if meta.get("og:url"):
+        meta.setdefault("canonical_url", meta["og:url"])
     title_el = doc.find(".//title")
     if title_el is not None and title_el.text_content().strip():
         meta.setdefault("title", title_el.text_content().strip())
