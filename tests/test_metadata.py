@@ -200,3 +200,15 @@ def test_a_saved_page_gives_its_title_without_the_site_and_its_site_as_context(t
     m = got.meta
     assert m.title == "下洋镇2023年法治政府建设年度报告"
     assert (m.year, m.region, m.county, m.prefecture, m.province) == (2023, "下洋镇", "徐闻县", "湛江市", "广东省")
+
+
+def test_the_signature_at_the_end_names_the_body_and_the_date():
+    text = ("关于2023年度法治政府建设工作情况的报告\n2023年，我县坚持以习近平法治思想为指导，扎实推进法治政府建设。\n"
+            "一、主要举措和成效\n全年办理行政复议案件46件。\n\n蒙城县人民政府\n二〇二四年三月十五日")
+    m = _meta(text)
+    assert (m.body, m.body_type, m.region, m.level, m.pub_date, m.year) == (
+        "蒙城县人民政府", "government", "蒙城县", "county", "2024-03-15", 2023)
+    m = _meta(text.replace("二〇二四年三月十五日", "2024年3月1日").replace("蒙城县人民政府", "蒙城县司法局"))
+    assert (m.body, m.department, m.pub_date) == ("蒙城县司法局", "司法局", "2024-03-01")
+    # a date alone signs nothing; a title's own organ is not overridden
+    assert _meta(text.replace("\n蒙城县人民政府", "")).body == ""

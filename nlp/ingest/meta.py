@@ -58,6 +58,41 @@ def _norm_date(s: str) -> str:
     return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
 
 
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"O": 0, "○": 0, "零": 0}
+_CN_DATE = re.compile(r"^([〇○O零一二三四五六七八九]{4})年"
+                      r"([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日$")
+
+
+def _cn_number(s: str) -> int:
+    """一 … 三十一 as written in a signed date."""
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[s]
+
+
+def signature(doc: Document) -> tuple[Body | None, str]:
+    """The organ and date a report is signed with at its end (…人民政府 / 2024年3月15日 or
+    二〇二四年三月十五日): (body, YYYY-MM-DD), either may be missing."""
+    tail = [ln.strip() for ln in doc.text.rstrip().split("\n")[-8:] if ln.strip()][-4:]
+    date, body = "", None
+    for i in range(len(tail) - 1, -1, -1):
+        ln = tail[i].replace(" ", "")
+        m = _CN_DATE.match(ln)
+        if m:
+            year = int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
+            date = f"{year:04d}-{_cn_number(m.group(2)):02d}-{_cn_number(m.group(3)):02d}"
+        elif re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", ln):
+            date = _norm_date(ln)
+        else:
+            continue
+        organs = [x for x in tail[max(0, i - 2):i] if len(x) <= 40 and _ORGANISH.search(x)]
+        if organs:
+            body = parse_body(" ".join(organs), doc.text[:3000]) or parse_body(organs[-1], doc.text[:3000])
+        break
+    return body, date
+
+
 def _front_lines(doc: Document, n: int = 8) -> list[str]:
     return [ln.strip() for ln in doc.text.split("\n") if ln.strip()][:n]
 
@@ -274,6 +309,8 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     meta.doc_type = doc_type_of(meta.title, head)
     meta.pub_date = _norm_date(doc.fields.get("pub_date", "") or doc.fields.get("fm_date", "")
                                or doc.fields.get("html_PubDate", "") or doc.fields.get("html_pubdate", ""))
+    signed_by, signed_on = signature(doc) if meta.doc_type == "fazhi_report" else (None, "")
+    meta.pub_date = meta.pub_date or signed_on
     c_level, c_region, c_year = _corpus_layout(doc.source)
 
     # Year: the year reported on (title, then the opening "2023年，…" of the preamble).
@@ -305,6 +342,9 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     # an organ line of the front, the title's place, the subject of the opening sentence, the
     # corpus folder, and last the places the text names (a warning says so).
     body, place = _issuing_body(doc, meta.title, head)
+    if signed_by is not None and (body is None or not body.name) and (place is None or signed_by.place == place):
+        body = signed_by  # the organ that signs the report at its end
+        warn.append(f"issuing body {body.name} read from the signature")
     if body is not None:
         meta.body, meta.body_type, meta.department = body.name, body.body_type, body.department
         place = body.place or place

@@ -95,7 +95,6 @@ def warm_up() -> None:
     batch paid it again in every run. Built once per process, so later calls cost nothing.
     """
     from nlp.documents import RawDocument
-
     from nlp.ingest.places import townships
 
     doc = clean(RawDocument("warm-up.md", "warm-up", WARM_UP_REPORT, "md"))
