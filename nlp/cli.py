@@ -125,6 +125,8 @@ def train(
                                             "other labeled unit (five more fits).")] = False,
     threshold_folds: Annotated[int, typer.Option(help="Inner folds that choose the per-domain thresholds "
                                                  "(the shipped model: 5; 10 is steadier, twice the time).")] = 10,
+    relative_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, keep a domain only at this share "
+                                                  "of the unit's highest probability or more (0: off).")] = 0.7,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics by genre."""
     from nlp.errors import LabelError
@@ -137,7 +139,8 @@ def train(
     tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None,
                           word_vectors=str(word_vectors) if word_vectors else None,
                           sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None,
-                          genre_weight=genre_weight, threshold_folds=threshold_folds)
+                          genre_weight=genre_weight, threshold_folds=threshold_folds,
+                          relative_floor=relative_floor if relative_floor > 0 else None)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger, loo_seeds=loo_seeds)
     except (LabelError, OSError) as err:

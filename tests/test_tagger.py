@@ -364,3 +364,26 @@ def test_model_card_prints_four_decimals():
             "metrics": [{"domain": "macro_core4", "f1": 0.97, "precision": 0.96512, "support": 3826}]}
     md = render_card(card)
     assert "| macro_core4 | 0.9700 | 0.9651 | 3826 |" in md
+
+
+def test_a_passing_mention_in_a_rule_of_law_report_is_not_a_second_label():
+    """relative_floor: in a 法治政府建设 report a domain far below the unit's main one is a passing
+    mention (taxonomy rule 2), though it clears its threshold; a work-report unit keeps it."""
+    import pandas as pd
+
+    from nlp.tagger.prediction import PooledPrediction
+
+    model = PooledPrediction()
+    model.classes_ = np.array(["leadership_accountability", "legal_publicity", "enforcement_supervision"])
+    model.thresholds_ = np.full(3, 0.3)
+    model.pool_genres = ("gov_work_report", "")
+    proba = np.array([[0.95, 0.55, 0.1], [0.95, 0.55, 0.1], [0.9, 0.8, 0.1]])
+    model.predict_proba = lambda X: proba
+    X = pd.DataFrame({"text": ["a", "b", "c"], "genre": ["fazhi_report", "gov_work_report", "fazhi_report"]})
+    model.relative_floor = 0.7
+    assert model.predict(X).tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 0]]
+    assert model.predict_labels(X)[0] == [["leadership_accountability"],
+                                          ["leadership_accountability", "legal_publicity"],
+                                          ["leadership_accountability", "legal_publicity"]]
+    model.relative_floor = None  # a model saved before the floor tags as it did
+    assert model.predict(X).tolist() == [[1, 1, 0], [1, 1, 0], [1, 1, 0]]

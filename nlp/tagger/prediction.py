@@ -240,8 +240,7 @@ class PooledPrediction:
         A corpus has few distinct label sets, so each row's set is read through a dict keyed
         by its bit pattern instead of indexing ``classes_`` once per row.
         """
-        hits = P >= (self._thresholds(genres) if getattr(self, "genre_thresholds_", None) and genres is not None
-                     else self.thresholds_)
+        hits = self._hits(P, genres)
         if hits.shape[1] <= 62:  # the row's bits as one int
             keys = (hits.astype(np.int64) << np.arange(hits.shape[1])).sum(axis=1).tolist()
         else:  # a taxonomy this wide: the packed bits as bytes
@@ -255,17 +254,30 @@ class PooledPrediction:
             out.append(labels.copy())
         return out
 
+    def _hits(self, P: np.ndarray, genres: list[str] | None) -> np.ndarray:
+        """Which probabilities become labels: at or above the (genre's) threshold and, for units
+        read as wholes (no sentence pooling), at least ``relative_floor`` of the unit's highest."""
+        if genres is None:
+            return P >= self.thresholds_
+        hits = P >= (self._thresholds(genres) if getattr(self, "genre_thresholds_", None) else self.thresholds_)
+        floor = getattr(self, "relative_floor", None)
+        if floor and len(P):
+            whole = ~self._pools(genres)
+            if whole.any():
+                hits[whole] &= P[whole] >= floor * P[whole].max(axis=1, keepdims=True)
+        return hits
+
     def predict(self, X) -> np.ndarray:
         """Multi-hot (n_units, n_domains) predictions with the per-domain (and per-genre) thresholds."""
         X = materialize(X)
         genres = as_units(X)[1].genre
-        return (self.predict_proba(X) >= self._thresholds(genres)).astype(np.int8)
+        return self._hits(self.predict_proba(X), genres).astype(np.int8)
 
     def predict_labels(self, X) -> tuple[list[list[str]], np.ndarray]:
         """Label lists (of ``str``) and the probability matrix, for tables."""
         X = materialize(X) if X is not None else X
         proba = self.predict_proba(X)
-        genres = as_units(X)[1].genre if getattr(self, "genre_thresholds_", None) else None
+        genres = as_units(X)[1].genre if X is not None else None
         return self.labels_from(proba, genres), proba
 
 
@@ -280,7 +292,7 @@ class TaggerPredictor(PooledPrediction):
                  features, heads: list, sentence_pooling: bool, taxonomy_version: str, card: dict,
                  pool_genres: tuple[str, ...] | None = None, genre_calibration: dict | None = None,
                  genre_thresholds: dict | None = None, genre_heads: dict | None = None,
-                 document_pooling: bool = False) -> None:
+                 document_pooling: bool = False, relative_floor: float | None = None) -> None:
         self.classes_ = classes
         self.thresholds_ = thresholds
         self.calibration_ = calibration
@@ -294,5 +306,6 @@ class TaggerPredictor(PooledPrediction):
         self.genre_thresholds_ = genre_thresholds or {}
         self.genre_estimators_ = genre_heads or {}
         self.document_pooling = document_pooling
+        self.relative_floor = relative_floor
         self.genre_stacks_ = {g: stack_heads(h) for g, h in self.genre_estimators_.items()}
         self.stack_ = stack_heads(heads)

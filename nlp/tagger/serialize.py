@@ -38,7 +38,8 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 # what prediction reads from config.json's params (the rest only matters for refitting)
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
-OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False}
+OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
+                   "relative_floor": None}
 
 
 def library_versions() -> dict[str, str]:
@@ -331,6 +332,7 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         pool_genres=params["pool_genres"],
         genre_heads=_genre_heads(config, arrays, LinearHead),
         document_pooling=params["document_pooling"],
+        relative_floor=params["relative_floor"],
         genre_calibration=_genre_arrays(config)[0],
         genre_thresholds=_genre_arrays(config)[1],
     )
