@@ -70,7 +70,10 @@ class IndicatorType:
 @dataclass(frozen=True)
 class Rules:
     window: int
-    noun_within: int  # how far after the measure word the counted noun may start (its modifiers)
+    # measure word -> how far after it the counted noun may start: ``noun_within`` characters (its
+    # modifiers), or anywhere in the phrase after a measure word of people (``people_units``), where
+    # the cue says what the people are or did (80余名公职人员参加法治专题培训)
+    noun_reach: dict[str, int]
     units: tuple[str, ...]
     types: tuple[IndicatorType, ...]
     stages: dict[str, tuple[str, ...]]
@@ -134,7 +137,9 @@ def load_rules(path: str | None = None) -> Rules:
     inherit = {u: {t.name: a for t in types if (a := t if u in t.units else audience(t, u)) is not None}
                for u in units}
     stages = {k: tuple(str(w) for w in v) for k, v in (data.get("stages") or {}).items()}
-    return Rules(int(data.get("window", 24)), int(data.get("noun_within", 2)), units, types, stages, quantity,
+    people = {str(u) for u in data.get("people_units") or ()}
+    reach = {u: AFTER_WINDOW if u in people else int(data.get("noun_within", 2)) for u in units}
+    return Rules(int(data.get("window", 24)), reach, units, types, stages, quantity,
                  re.compile(_longest_first([*cue_types, *not_cues])),
                  {**{c: tuple(v) for c, v in cue_types.items()}, **dict.fromkeys(not_cues, ())}, _anchor(units),
                  tuple((k, re.compile("|".join(map(re.escape, v)) or "(?!)")) for k, v in stages.items()),
@@ -283,7 +288,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
     sentences: dict[int, str] = {}  # by the index of their stop
-    window, stages, noun_within = rules.window, rules.stage_res, rules.noun_within
+    window, stages, noun_reach = rules.window, rules.stage_res, rules.noun_reach
     cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
@@ -320,7 +325,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         cue_start = cue_starts.get(unit)
         if cue_start is not None:  # else no type is counted in this measure word (元, 篇, 处, ...)
             noun_start = noun_starts[unit]
-            if noun_start is not None and noun_start.search(text, end, end + noun_within + 1):
+            if noun_start is not None and noun_start.search(text, end, end + noun_reach[unit] + 1):
                 itype = _counted_noun(text, end, unit, rules)
             if itype is _UNCOUNTED:  # 2起案例: the noun counted is none of the types'
                 itype = None
@@ -384,13 +389,14 @@ def _inherited(typed: list[IndicatorType], unit: str, rules: Rules) -> Indicator
 
 def _counted_noun(text: str, pos: int, unit: str, rules: Rules) -> IndicatorType | None:
     """The type of a cue that starts right after the measure word ending at ``pos``, the noun the
-    number counts: within ``rules.noun_within`` characters, room for a short modifier (7次案件评查,
-    84名法律顾问, 941项依申请政务服务事项, 89名领导干部参学); searched up to ``AFTER_WINDOW``
+    number counts: within ``rules.noun_reach`` characters, room for a short modifier (7次案件评查,
+    84名法律顾问, 941项依申请政务服务事项; after 名/人/人次 the whole phrase: 89名领导干部参学,
+    80余名公职人员参加法治专题培训); searched up to ``AFTER_WINDOW``
     characters on, before any divider or digit (the next number's phrase is not this one's). The
     first such cue being a not-cue (2起案例, 58项为民办实事项目) gives ``_UNCOUNTED``. The text is
     not sliced: the patterns look neither behind nor ahead, so ``pos``/``endpos`` find what a slice
     would."""
-    within = rules.noun_within
+    within = rules.noun_reach[unit]
     stop = pos + AFTER_WINDOW
     first = rules.cue_re.search(text, pos, stop)  # the window uncut: its first cue is no later than the cut's
     if first is None or first.start() - pos > within:
