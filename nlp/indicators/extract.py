@@ -3,8 +3,9 @@
 A quantity is a written number (``nlp.indicators.numbers``) followed by a measure word of the
 indicator types' data file (``nlp/data/indicators.yaml``: 件, 起, 次, 场次, 人次, %, 个百分点, 万元, …).
 Not quantities: dates and years (no measure word follows them), document numbers (〔2023〕5号),
-ordinals (第3次), numbers inside 《》 titles, durations (3个工作日, 6个月), and Chinese numerals
-under ten without 余/多 — the set phrases of the genre (三项制度, 两个确立, 一个专班, 四个意识).
+ordinals (第3次), numbers inside 《》 titles, durations (3个工作日, 6个月), Chinese numerals spelled
+digit by digit (唯一一家: not 11) and Chinese numerals under ten without 余/多 — the set phrases of
+the genre (三项制度, 两个确立, 一个专班, 四个意识).
 
 Each quantity's indicator is the type of the noun it counts when a cue follows the measure word
 within ``noun_within`` characters ("开展7次案件评查", "84名法律顾问", "941项依申请政务服务事项"),
@@ -28,7 +29,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.indicators.numbers import CN_NUM, NUMBER, parse_number
+from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, parse_number
 from nlp.resources import read_data_text
 
 INDICATOR_COLUMNS = ["doc_id", "unit_id", "domain", "indicator", "label", "stage", "value", "value_max", "unit",
@@ -98,6 +99,7 @@ class Rules:
     # measure word -> type name -> the type a later count in it inherits from a quantity of that type
     inherit: dict[str, dict[str, IndicatorType]]
     not_cues: frozenset[str]
+    subset_words: tuple[str, ...]  # a phrase opening with one (其中) counts a part of the count before it
 
 
 @lru_cache(maxsize=4)
@@ -145,7 +147,7 @@ def load_rules(path: str | None = None) -> Rules:
                  tuple((k, re.compile("|".join(map(re.escape, v)) or "(?!)")) for k, v in stages.items()),
                  {u: _first_characters(list(before[u])) for u in units},
                  {u: _first_characters([*noun[u], *not_cues]) if before[u] else None for u in units},
-                 before, noun, inherit, not_cues)
+                 before, noun, inherit, not_cues, tuple(str(w) for w in data.get("subset_words") or ()))
 
 
 def _first_characters(cues: list[str]) -> re.Pattern[str] | None:
@@ -228,6 +230,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
     head = num[0]
     if head in CN_NUM:
         if _BIG_OR_APPROX.isdisjoint(num):
+            if len(num) > 1 and all(ch in DIGITS for ch in num):  # spelled digit by digit: 唯一一家, not 11
+                return True
             parsed = _parse(num)
             if parsed is None or parsed[0] < 10:  # 三项制度, 两个确立, 一个专班
                 return True
@@ -288,7 +292,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
     sentences: dict[int, str] = {}  # by the index of their stop
-    window, stages, noun_reach = rules.window, rules.stage_res, rules.noun_reach
+    window, stages, noun_reach, subset_words = rules.window, rules.stage_res, rules.noun_reach, rules.subset_words
     cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
@@ -332,8 +336,14 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             elif itype is None:
                 # the cue search stops at the comma before the number: a cue before it names what
                 # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
-                if cue_start.search(text, lo, start):  # most quantities: no cue can stand before them
+                phrase = -1
+                if typed:  # 其中: a part of the count before, whatever else the phrase names
                     phrase = max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
+                    if text.startswith(subset_words, phrase):
+                        itype = _inherited(typed, unit, rules)
+                if itype is None and cue_start.search(text, lo, start):  # most quantities: no cue before
+                    if phrase < 0:
+                        phrase = max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
                     itype = _type_of(text[phrase:start], unit, rules)
                 if itype is None and typed:  # a count inherits the latest subject of its clause it can be counted in
                     itype = _inherited(typed, unit, rules)
