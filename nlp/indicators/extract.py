@@ -11,7 +11,8 @@ Each quantity's indicator is the type of the noun it counts when a cue follows t
 within ``noun_within`` characters ("开展7次案件评查", "84名法律顾问", "941项依申请政务服务事项"),
 else of the cue phrase that ends nearest before it, within its comma phrase and ``window``
 characters (the quantity before it ends the search: "受理案件704件，办结471件" — the second count
-inherits the latest type of its clause when its measure word fits), else ``other``. A count of
+inherits the latest type of its clause when its measure word fits and it ends its phrase), else
+``other``. A count of
 attendance (人次) can be of the audience of an activity's type ("讲座83场，受众…", "学习考试9期，
 参与人数21万人次" → trainees); a not-cue ("2起案例", "实事项目") leaves a quantity ``other``.
 Qualifiers: ``approx`` (余/多/近/约/逾/超过), ``change`` (同比增长/下降…: the number is a change,
@@ -345,7 +346,10 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                     if phrase < 0:
                         phrase = max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
                     itype = _type_of(text[phrase:start], unit, rules)
-                if itype is None and typed:  # a count inherits the latest subject of its clause it can be counted in
+                # a count inherits the latest subject of its clause it can be counted in, when it
+                # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
+                # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
+                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     itype = _inherited(typed, unit, rules)
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
