@@ -96,6 +96,15 @@ def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):
     assert named(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("清理规范性文件2次、100余件，废止7件。",
+     [("2次", "other"), ("100余件", "normative_documents"), ("7件", "normative_documents")]),
+    ("全市共有人民调解委员会120个、覆盖群众3000户。", [("120个", "mediation_organizations"), ("3000户", "other")]),
+])
+def test_counts_in_a_list_share_the_phrase_before_them(text, expected):
+    assert named(text) == expected
+
+
 @pytest.mark.parametrize("text", ["我镇是全区唯一一家示范单位。", "做到一一对应。"])
 def test_numerals_spelled_digit_by_digit_are_no_count(text):
     assert find_quantities(text) == []

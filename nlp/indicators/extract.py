@@ -288,7 +288,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     if first is None and rules.anchor is not None:
         return []  # most paragraphs: no measure word after a number
     out: list[tuple] = []
-    prev_end, prev_clause = 0, -1
+    prev_end, prev_clause, prev_cue_lo = 0, -1, 0
     typed: list[IndicatorType] = []
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
@@ -318,6 +318,9 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         lo = start - window if start - window > clause else clause
         if prev_clause == clause and prev_end > lo:
             lo = prev_end
+        cue_lo = lo
+        if prev_clause == clause and start == prev_end + 1 and text[prev_end] == "、":
+            cue_lo = prev_cue_lo  # counts in a list share the phrase before them: 清理规范性文件2次、100余件
         before = text[lo:start]
         qualifier = ""
         if _CHANGE_TAIL.search(text, max(lo, start - 4), start) and CHANGE.search(before[-8:]):
@@ -339,12 +342,12 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
                 phrase = -1
                 if typed:  # 其中: a part of the count before, whatever else the phrase names
-                    phrase = max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
+                    phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
                     if text.startswith(subset_words, phrase):
                         itype = _inherited(typed, unit, rules)
-                if itype is None and cue_start.search(text, lo, start):  # most quantities: no cue before
+                if itype is None and cue_start.search(text, cue_lo, start):  # most quantities: no cue before
                     if phrase < 0:
-                        phrase = max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
+                        phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
                     itype = _type_of(text[phrase:start], unit, rules)
                 # a count inherits the latest subject of its clause it can be counted in, when it
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
@@ -366,7 +369,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                     itype.name if itype else "other", stage, sentence))
         if itype is not None:
             typed.append(itype)
-        prev_end, prev_clause = end, clause
+        prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
 
 
