@@ -105,6 +105,16 @@ def test_counts_in_a_list_share_the_phrase_before_them(text, expected):
     assert named(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("深化改革，取消行政审批19项，下放行政权力118项。", [("19项", "approval_items"), ("118项", "approval_items")]),
+    # the same words inside the name of something else: departments, the reform itself
+    ("全区47个行政审批部门开展自查。", [("47个", "other")]),
+    ("确定了70个省级行政许可主体。", [("70个", "other")]),
+])
+def test_approval_items_are_named_by_their_classes(text, expected):
+    assert named(text) == expected
+
+
 @pytest.mark.parametrize("text", ["我镇是全区唯一一家示范单位。", "做到一一对应。"])
 def test_numerals_spelled_digit_by_digit_are_no_count(text):
     assert find_quantities(text) == []
