@@ -115,6 +115,19 @@ def test_approval_items_are_named_by_their_classes(text, expected):
     assert named(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("常务会议集体学法7次，举办科级干部法治讲座2次。", [("7次", "law_study_sessions"), ("2次", "law_study_sessions")]),
+    ("组织集中学习12次，开展“以案释法”研讨活动10余场，覆盖民警700余人次。",
+     [("12次", "law_study_sessions"), ("10余场", "law_study_sessions"), ("700余人次", "trainees")]),
+    # a lecture anywhere else is a publicity event (the first type that lists the cue)
+    ("举办法治讲座12场，受众3000余人次。", [("12场", "publicity_events"), ("3000余人次", "publicity_audience")]),
+    ("开展普法宣传活动30场，举办法治讲座12场。", [("30场", "publicity_events"), ("12场", "publicity_events")]),
+    ("集体学法7次。举办法治讲座12场。", [("7次", "law_study_sessions"), ("12场", "publicity_events")]),
+])
+def test_a_cue_of_two_types_takes_the_one_its_clause_counts(text, expected):
+    assert named(text) == expected
+
+
 @pytest.mark.parametrize("text", ["我镇是全区唯一一家示范单位。", "做到一一对应。"])
 def test_numerals_spelled_digit_by_digit_are_no_count(text):
     assert find_quantities(text) == []

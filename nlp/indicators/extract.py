@@ -92,10 +92,10 @@ class Rules:
     # the same with the not-cues' first characters, for the noun after the measure word (2起案例:
     # a not-cue there makes the quantity ``other`` even when it hides no cue)
     noun_starts: dict[str, re.Pattern[str] | None]
-    # measure word -> cue -> the type that cue gives a quantity in it: the first of the cue's types
-    # counted in it, else (a measure word of attendance, ``audience_units``) the first audience of
-    # them that is (讲座 → publicity_audience for 人次); the cue before the number
-    before: dict[str, dict[str, IndicatorType]]
+    # measure word -> cue -> the types that cue can give a quantity in it, the default first: the
+    # cue's types counted in it, else (a measure word of attendance, ``audience_units``) their
+    # audiences that are (讲座 → publicity_audience for 人次); the cue before the number
+    before: dict[str, dict[str, tuple[IndicatorType, ...]]]
     noun: dict[str, dict[str, IndicatorType]]  # the same for the noun after the measure word: own types only
     # measure word -> type name -> the type a later count in it inherits from a quantity of that type
     inherit: dict[str, dict[str, IndicatorType]]
@@ -134,9 +134,11 @@ def load_rules(path: str | None = None) -> Rules:
         return a if a is not None and unit in attendance and unit in a.units else None
 
     noun = {u: {c: t for c, ts in cue_types.items() if (t := counted(ts, u)) is not None} for u in units}
-    before = {u: {c: t for c, ts in cue_types.items()
-                  if (t := counted(ts, u) or next(filter(None, (audience(x, u) for x in ts)), None)) is not None}
-              for u in units}
+    def candidates(ts: list[IndicatorType], unit: str) -> tuple[IndicatorType, ...]:
+        own = tuple(t for t in ts if unit in t.units)
+        return own or tuple(dict.fromkeys(a for t in ts if (a := audience(t, unit)) is not None))
+
+    before = {u: {c: cs for c, ts in cue_types.items() if (cs := candidates(ts, u))} for u in units}
     inherit = {u: {t.name: a for t in types if (a := t if u in t.units else audience(t, u)) is not None}
                for u in units}
     stages = {k: tuple(str(w) for w in v) for k, v in (data.get("stages") or {}).items()}
@@ -348,7 +350,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 if itype is None and cue_start.search(text, cue_lo, start):  # most quantities: no cue before
                     if phrase < 0:
                         phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
-                    itype = _type_of(text[phrase:start], unit, rules)
+                    itype = _type_of(text[phrase:start], unit, rules, typed)
                 # a count inherits the latest subject of its clause it can be counted in, when it
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
@@ -377,18 +379,24 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
 _UNCOUNTED = IndicatorType("other", "", "other", (), frozenset())
 
 
-def _type_of(before: str, unit: str, rules: Rules) -> IndicatorType | None:
+def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -> IndicatorType | None:
     """The type of the cue that ends nearest the number (ties: the longer cue) among those that can
     type a quantity in ``unit`` (``Rules.before``: a cue's own types, or their audience for people
-    reached). A not-cue nearest the number (实事项目, 观摩学习) ends the search: the phrase names
+    reached). A cue of several types gives the one its clause has already counted (``typed``, the
+    latest first), else its first: 举办法治讲座110期 is officials' study among 学法 counts, publicity
+    elsewhere. A not-cue nearest the number (实事项目, 观摩学习) ends the search: the phrase names
     something no type counts."""
     table, not_cues = rules.before[unit], rules.not_cues
     for cue in reversed(rules.cue_re.findall(before)):  # non-overlapping: the last ends nearest
         if cue in not_cues:
             return None
-        t = table.get(cue)
-        if t is not None:
-            return t
+        found = table.get(cue)
+        if found is not None:
+            if len(found) > 1:
+                for t in reversed(typed):
+                    if t in found:
+                        return t
+            return found[0]
     return None
 
 
