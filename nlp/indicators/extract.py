@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,8 +90,10 @@ class Rules:
     # cue search's cost. (A not-cue only matters where it hides a cue, whose characters it holds.)
     cue_starts: dict[str, re.Pattern[str] | None]
     # the same with the not-cues' first characters, for the noun after the measure word (2起案例:
-    # a not-cue there makes the quantity ``other`` even when it hides no cue)
-    noun_starts: dict[str, re.Pattern[str] | None]
+    # a not-cue there makes the quantity ``other`` even when it hides no cue), as the pattern's
+    # ``search`` and the end of the span it may start in (``noun_reach`` + 1), for a measure word
+    # some type is counted in
+    noun_starts: dict[str, tuple[Callable[[str, int, int], re.Match[str] | None], int]]
     # measure word -> cue -> the types that cue can give a quantity in it, the default first: the
     # cue's types counted in it, else (a measure word of attendance, ``audience_units``) their
     # audiences that are (讲座 → publicity_audience for 人次); the cue before the number
@@ -101,6 +103,7 @@ class Rules:
     inherit: dict[str, dict[str, IndicatorType]]
     not_cues: frozenset[str]
     subset_words: tuple[str, ...]  # a phrase opening with one (其中) counts a part of the count before it
+    subset_re: re.Pattern[str]  # any of them (most phrases hold none: their start is then not looked for)
 
 
 @lru_cache(maxsize=4)
@@ -143,14 +146,16 @@ def load_rules(path: str | None = None) -> Rules:
                for u in units}
     stages = {k: tuple(str(w) for w in v) for k, v in (data.get("stages") or {}).items()}
     people = {str(u) for u in data.get("people_units") or ()}
+    subset = tuple(str(w) for w in data.get("subset_words") or ())
     reach = {u: AFTER_WINDOW if u in people else int(data.get("noun_within", 2)) for u in units}
     return Rules(int(data.get("window", 24)), reach, units, types, stages, quantity,
                  re.compile(_longest_first([*cue_types, *not_cues])),
                  {**{c: tuple(v) for c, v in cue_types.items()}, **dict.fromkeys(not_cues, ())}, _anchor(units),
                  tuple((k, re.compile("|".join(map(re.escape, v)) or "(?!)")) for k, v in stages.items()),
                  {u: _first_characters(list(before[u])) for u in units},
-                 {u: _first_characters([*noun[u], *not_cues]) if before[u] else None for u in units},
-                 before, noun, inherit, not_cues, tuple(str(w) for w in data.get("subset_words") or ()))
+                 {u: ((_first_characters([*noun[u], *not_cues]) or re.compile("(?!)")).search, reach[u] + 1)
+                  for u in units if before[u]},
+                 before, noun, inherit, not_cues, subset, re.compile("|".join(map(re.escape, subset)) or "(?!)"))
 
 
 def _first_characters(cues: list[str]) -> re.Pattern[str] | None:
@@ -295,7 +300,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
     sentences: dict[int, str] = {}  # by the index of their stop
-    window, stages, noun_reach, subset_words = rules.window, rules.stage_res, rules.noun_reach, rules.subset_words
+    window, stages, subset_words = rules.window, rules.stage_res, rules.subset_words
+    subset_re = rules.subset_re
     cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
@@ -318,11 +324,12 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         i = bisect_left(clause_ends, start)
         clause = clause_ends[i - 1] + 1 if i else 0  # where the quantity's clause starts
         lo = start - window if start - window > clause else clause
-        if prev_clause == clause and prev_end > lo:
-            lo = prev_end
         cue_lo = lo
-        if prev_clause == clause and start == prev_end + 1 and text[prev_end] == "、":
-            cue_lo = prev_cue_lo  # counts in a list share the phrase before them: 清理规范性文件2次、100余件
+        if prev_clause == clause:
+            if prev_end > lo:
+                lo = cue_lo = prev_end
+            if start == prev_end + 1 and text[prev_end] == "、":
+                cue_lo = prev_cue_lo  # counts in a list share the phrase before them: 清理规范性文件2次、100余件
         before = text[lo:start]
         qualifier = ""
         if _CHANGE_TAIL.search(text, max(lo, start - 4), start) and CHANGE.search(before[-8:]):
@@ -334,8 +341,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         itype = None
         cue_start = cue_starts.get(unit)
         if cue_start is not None:  # else no type is counted in this measure word (元, 篇, 处, ...)
-            noun_start = noun_starts[unit]
-            if noun_start is not None and noun_start.search(text, end, end + noun_reach[unit] + 1):
+            noun_start, reach = noun_starts[unit]
+            if noun_start(text, end, end + reach):
                 itype = _counted_noun(text, end, unit, rules)
             if itype is _UNCOUNTED:  # 2起案例: the noun counted is none of the types'
                 itype = None
@@ -343,7 +350,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # the cue search stops at the comma before the number: a cue before it names what
                 # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
                 phrase = -1
-                if typed:  # 其中: a part of the count before, whatever else the phrase names
+                if typed and subset_re.search(text, cue_lo, start):  # 其中: a part of the count before
                     phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
                     if text.startswith(subset_words, phrase):
                         itype = _inherited(typed, unit, rules)
