@@ -12,9 +12,10 @@ within ``noun_within`` characters ("开展7次案件评查", "84名法律顾问"
 else of the cue phrase that ends nearest before it, within its comma phrase and ``window``
 characters (the quantity before it ends the search: "受理案件704件，办结471件" — the second count
 inherits the latest type of its clause when its measure word fits and it ends its phrase), else
-``other``. A count of
-attendance (人次) can be of the audience of an activity's type ("讲座83场，受众…", "学习考试9期，
-参与人数21万人次" → trainees); a not-cue ("2起案例", "实事项目") leaves a quantity ``other``.
+``other``. A count of attendance (人次) can be of the audience of an activity's type ("学习考试9期，
+参与人数21万人次" → trainees); a not-cue ("2起案例", "实事项目") leaves a quantity ``other``; a
+phrase opening with 其中 keeps the type of the whole; a cue of two types takes the one its clause
+counts. The rules' words are data: ``nlp/data/indicators.yaml``.
 Qualifiers: ``approx`` (余/多/近/约/逾/超过), ``change`` (同比增长/下降…: the number is a change,
 kept apart from the level it changes), ``cumulative`` (累计), ``target`` (the unit is in a plans
 section: a target, not a result). See ``INDICATOR_COLUMNS`` for the table.
@@ -137,6 +138,7 @@ def load_rules(path: str | None = None) -> Rules:
         return a if a is not None and unit in attendance and unit in a.units else None
 
     noun = {u: {c: t for c, ts in cue_types.items() if (t := counted(ts, u)) is not None} for u in units}
+
     def candidates(ts: list[IndicatorType], unit: str) -> tuple[IndicatorType, ...]:
         own = tuple(t for t in ts if unit in t.units)
         return own or tuple(dict.fromkeys(a for t in ts if (a := audience(t, unit)) is not None))
@@ -423,11 +425,10 @@ def _counted_noun(text: str, pos: int, unit: str, rules: Rules) -> IndicatorType
     """The type of a cue that starts right after the measure word ending at ``pos``, the noun the
     number counts: within ``rules.noun_reach`` characters, room for a short modifier (7次案件评查,
     84名法律顾问, 941项依申请政务服务事项; after 名/人/人次 the whole phrase: 89名领导干部参学,
-    80余名公职人员参加法治专题培训); searched up to ``AFTER_WINDOW``
-    characters on, before any divider or digit (the next number's phrase is not this one's). The
-    first such cue being a not-cue (2起案例, 58项为民办实事项目) gives ``_UNCOUNTED``. The text is
-    not sliced: the patterns look neither behind nor ahead, so ``pos``/``endpos`` find what a slice
-    would."""
+    80余名公职人员参加法治专题培训); searched up to ``AFTER_WINDOW`` characters on, before any
+    divider or digit (the next number's phrase is not this one's). The first such cue being a
+    not-cue (2起案例, 58项为民办实事项目) gives ``_UNCOUNTED``. The text is not sliced: the patterns
+    look neither behind nor ahead, so ``pos``/``endpos`` find what a slice would."""
     within = rules.noun_reach[unit]
     stop = pos + AFTER_WINDOW
     first = rules.cue_re.search(text, pos, stop)  # the window uncut: its first cue is no later than the cut's
