@@ -3,14 +3,19 @@
 A quantity is a written number (``nlp.indicators.numbers``) followed by a measure word of the
 indicator types' data file (``nlp/data/indicators.yaml``: 件, 起, 次, 场次, 人次, %, 个百分点, 万元, …).
 Not quantities: dates and years (no measure word follows them), document numbers (〔2023〕5号),
-ordinals (第3次), numbers inside 《》 titles, durations (3个工作日, 6个月), and Chinese numerals
-under ten without 余/多 — the set phrases of the genre (三项制度, 两个确立, 一个专班, 四个意识).
+ordinals (第3次), numbers inside 《》 titles, durations (3个工作日, 6个月), Chinese numerals spelled
+digit by digit (唯一一家: not 11) and Chinese numerals under ten without 余/多 — the set phrases of
+the genre (三项制度, 两个确立, 一个专班, 四个意识).
 
 Each quantity's indicator is the type of the noun it counts when a cue follows the measure word
-at once ("开展7次案件评查", "84名法律顾问"), else of the cue phrase that ends nearest before it,
-within the clause and ``window`` characters (the quantity before it ends the search: "受理案件
-704件，办结471件" — the second count inherits the first's type when its measure word fits), else
-``other``.
+within ``noun_within`` characters ("开展7次案件评查", "84名法律顾问", "941项依申请政务服务事项"),
+else of the cue phrase that ends nearest before it, within its comma phrase and ``window``
+characters (the quantity before it ends the search: "受理案件704件，办结471件" — the second count
+inherits the latest type of its clause when its measure word fits and it ends its phrase), else
+``other``. A count of attendance (人次) can be of the audience of an activity's type ("学习考试9期，
+参与人数21万人次" → trainees); a not-cue ("2起案例", "实事项目") leaves a quantity ``other``; a
+phrase opening with 其中 keeps the type of the whole; a cue of two types takes the one its clause
+counts. The rules' words are data: ``nlp/data/indicators.yaml``.
 Qualifiers: ``approx`` (余/多/近/约/逾/超过), ``change`` (同比增长/下降…: the number is a change,
 kept apart from the level it changes), ``cumulative`` (累计), ``target`` (the unit is in a plans
 section: a target, not a result). See ``INDICATOR_COLUMNS`` for the table.
@@ -20,13 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import yaml
 
-from nlp.indicators.numbers import CN_NUM, NUMBER, parse_number
+from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, parse_number
 from nlp.resources import read_data_text
 
 INDICATOR_COLUMNS = ["doc_id", "unit_id", "domain", "indicator", "label", "stage", "value", "value_max", "unit",
@@ -42,7 +47,7 @@ DIVIDERS = "，,；;。：:、（）()\n"
 AFTER_WINDOW = 12  # characters after a measure word searched for the noun it counts
 _CLAUSE_END_RE = re.compile(f"[{re.escape(CLAUSE_END)}]")
 _SENTENCE_END_RE = re.compile("[。；！？]")
-_DIVIDER_RE = re.compile(f"[{re.escape(DIVIDERS)}]")
+_NOUN_END_RE = re.compile(rf"[{re.escape(DIVIDERS)}\d]")  # where the noun after a measure word ends at the latest
 _DOC_NUMBER = re.compile(r"\d{4}[〕\]］)）]")
 _PRE_WORDS = ("近", "约", "逾", "超过", "超", "达到近")  # the words before a number that make it approximate
 _RANGE_SEPARATORS = "-~～至到"
@@ -62,23 +67,44 @@ class IndicatorType:
     label: str
     cues: tuple[str, ...]
     units: frozenset[str]
+    audience: str = ""  # the type counting the people this activity reached (讲座 → 受众, 培训 → 参训人次)
 
 
 @dataclass(frozen=True)
 class Rules:
     window: int
+    # measure word -> how far after it the counted noun may start: ``noun_within`` characters (its
+    # modifiers), or anywhere in the phrase after a measure word of people (``people_units``), where
+    # the cue says what the people are or did (80余名公职人员参加法治专题培训)
+    noun_reach: dict[str, int]
     units: tuple[str, ...]
     types: tuple[IndicatorType, ...]
     stages: dict[str, tuple[str, ...]]
     quantity: re.Pattern[str]
-    cue_re: re.Pattern[str]
-    cue_types: dict[str, tuple[IndicatorType, ...]]
+    cue_re: re.Pattern[str]  # the cues and the not-cues, longest first
+    cue_types: dict[str, tuple[IndicatorType, ...]]  # () for a not-cue
     anchor: re.Pattern[str] | None  # where a quantity can stand (``_quantity_matches``)
     stage_res: tuple[tuple[str, re.Pattern[str]], ...]  # ``stages`` as patterns, in order
-    # measure word -> a class of the first characters of the cues whose types are counted in it
-    # (None: no type is). Where none stands, no cue can type a quantity: most quantities of work
-    # reports (98% in the corpus) have no type, and this check is a third of the cue search's cost.
+    # measure word -> a class of the first characters of the cues that can type a quantity in it
+    # (None: no type is counted in it). Where none stands, no cue can type a quantity: most
+    # quantities of work reports (98% in the corpus) have no type, and this check is a third of the
+    # cue search's cost. (A not-cue only matters where it hides a cue, whose characters it holds.)
     cue_starts: dict[str, re.Pattern[str] | None]
+    # the same with the not-cues' first characters, for the noun after the measure word (2起案例:
+    # a not-cue there makes the quantity ``other`` even when it hides no cue), as the pattern's
+    # ``search`` and the end of the span it may start in (``noun_reach`` + 1), for a measure word
+    # some type is counted in
+    noun_starts: dict[str, tuple[Callable[[str, int, int], re.Match[str] | None], int]]
+    # measure word -> cue -> the types that cue can give a quantity in it, the default first: the
+    # cue's types counted in it, else (a measure word of attendance, ``audience_units``) their
+    # audiences that are (讲座 → publicity_audience for 人次); the cue before the number
+    before: dict[str, dict[str, tuple[IndicatorType, ...]]]
+    noun: dict[str, dict[str, IndicatorType]]  # the same for the noun after the measure word: own types only
+    # measure word -> type name -> the type a later count in it inherits from a quantity of that type
+    inherit: dict[str, dict[str, IndicatorType]]
+    not_cues: frozenset[str]
+    subset_words: tuple[str, ...]  # a phrase opening with one (其中) counts a part of the count before it
+    subset_re: re.Pattern[str]  # any of them (most phrases hold none: their start is then not looked for)
 
 
 @lru_cache(maxsize=4)
@@ -86,8 +112,13 @@ def load_rules(path: str | None = None) -> Rules:
     """The indicator types of ``nlp/data/indicators.yaml`` (or a user's file of the same form)."""
     data = yaml.safe_load(read_data_text("indicators.yaml", path))
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
-                                tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]))
+                                tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
+                                str(t.get("audience") or ""))
                   for name, t in data["types"].items())
+    by_name = {t.name: t for t in types}
+    unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
+    if unknown:
+        raise ValueError(f"indicators.yaml: unknown audience types: {', '.join(unknown)}")
     units = tuple(sorted((str(u) for u in data["units"]), key=len, reverse=True))
     unit_alt = "|".join(re.escape(u) for u in units)
     quantity = re.compile(rf"(?P<pre>{'|'.join(_PRE_WORDS)})?(?P<num>{NUMBER})"
@@ -96,11 +127,37 @@ def load_rules(path: str | None = None) -> Rules:
     for t in types:
         for c in t.cues:
             cue_types.setdefault(c, []).append(t)
+    not_cues = frozenset(str(c) for c in data.get("not_cues") or ()) - set(cue_types)  # a type's cue stays one
+    attendance = frozenset(str(u) for u in data.get("audience_units") or ())
+
+    def counted(ts: Iterable[IndicatorType], unit: str) -> IndicatorType | None:
+        return next((t for t in ts if unit in t.units), None)
+
+    def audience(t: IndicatorType, unit: str) -> IndicatorType | None:
+        a = by_name.get(t.audience)
+        return a if a is not None and unit in attendance and unit in a.units else None
+
+    noun = {u: {c: t for c, ts in cue_types.items() if (t := counted(ts, u)) is not None} for u in units}
+
+    def candidates(ts: list[IndicatorType], unit: str) -> tuple[IndicatorType, ...]:
+        own = tuple(t for t in ts if unit in t.units)
+        return own or tuple(dict.fromkeys(a for t in ts if (a := audience(t, unit)) is not None))
+
+    before = {u: {c: cs for c, ts in cue_types.items() if (cs := candidates(ts, u))} for u in units}
+    inherit = {u: {t.name: a for t in types if (a := t if u in t.units else audience(t, u)) is not None}
+               for u in units}
     stages = {k: tuple(str(w) for w in v) for k, v in (data.get("stages") or {}).items()}
-    return Rules(int(data.get("window", 24)), units, types, stages, quantity, re.compile(_longest_first(cue_types)),
-                 {c: tuple(v) for c, v in cue_types.items()}, _anchor(units),
+    people = {str(u) for u in data.get("people_units") or ()}
+    subset = tuple(str(w) for w in data.get("subset_words") or ())
+    reach = {u: AFTER_WINDOW if u in people else int(data.get("noun_within", 2)) for u in units}
+    return Rules(int(data.get("window", 24)), reach, units, types, stages, quantity,
+                 re.compile(_longest_first([*cue_types, *not_cues])),
+                 {**{c: tuple(v) for c, v in cue_types.items()}, **dict.fromkeys(not_cues, ())}, _anchor(units),
                  tuple((k, re.compile("|".join(map(re.escape, v)) or "(?!)")) for k, v in stages.items()),
-                 {u: _first_characters([c for t in types if u in t.units for c in t.cues]) for u in units})
+                 {u: _first_characters(list(before[u])) for u in units},
+                 {u: ((_first_characters([*noun[u], *not_cues]) or re.compile("(?!)")).search, reach[u] + 1)
+                  for u in units if before[u]},
+                 before, noun, inherit, not_cues, subset, re.compile("|".join(map(re.escape, subset)) or "(?!)"))
 
 
 def _first_characters(cues: list[str]) -> re.Pattern[str] | None:
@@ -183,6 +240,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
     head = num[0]
     if head in CN_NUM:
         if _BIG_OR_APPROX.isdisjoint(num):
+            if len(num) > 1 and all(ch in DIGITS for ch in num):  # spelled digit by digit: 唯一一家, not 11
+                return True
             parsed = _parse(num)
             if parsed is None or parsed[0] < 10:  # 三项制度, 两个确立, 一个专班
                 return True
@@ -238,12 +297,14 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     if first is None and rules.anchor is not None:
         return []  # most paragraphs: no measure word after a number
     out: list[tuple] = []
-    prev_end, prev_clause = 0, -1
+    prev_end, prev_clause, prev_cue_lo = 0, -1, 0
     typed: list[IndicatorType] = []
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
     sentences: dict[int, str] = {}  # by the index of their stop
-    window, stages, cue_starts = rules.window, rules.stage_res, rules.cue_starts
+    window, stages, subset_words = rules.window, rules.stage_res, rules.subset_words
+    subset_re = rules.subset_re
+    cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
         start, end = m.span()
@@ -265,8 +326,12 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         i = bisect_left(clause_ends, start)
         clause = clause_ends[i - 1] + 1 if i else 0  # where the quantity's clause starts
         lo = start - window if start - window > clause else clause
-        if prev_clause == clause and prev_end > lo:
-            lo = prev_end
+        cue_lo = lo
+        if prev_clause == clause:
+            if prev_end > lo:
+                lo = cue_lo = prev_end
+            if start == prev_end + 1 and text[prev_end] == "、":
+                cue_lo = prev_cue_lo  # counts in a list share the phrase before them: 清理规范性文件2次、100余件
         before = text[lo:start]
         qualifier = ""
         if _CHANGE_TAIL.search(text, max(lo, start - 4), start) and CHANGE.search(before[-8:]):
@@ -278,15 +343,28 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         itype = None
         cue_start = cue_starts.get(unit)
         if cue_start is not None:  # else no type is counted in this measure word (元, 篇, 处, ...)
-            if cue_start.search(text, end, end + 3):  # a cue can start within two characters
+            noun_start, reach = noun_starts[unit]
+            if noun_start(text, end, end + reach):
                 itype = _counted_noun(text, end, unit, rules)
-            if itype is None and cue_start.search(text, lo, start):
-                itype = _type_of(before, unit, rules)
-            if itype is None:  # a count inherits the latest subject of its clause it can be counted in
-                for t in reversed(typed):
-                    if unit in t.units:
-                        itype = t
-                        break
+            if itype is _UNCOUNTED:  # 2起案例: the noun counted is none of the types'
+                itype = None
+            elif itype is None:
+                # the cue search stops at the comma before the number: a cue before it names what
+                # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
+                phrase = -1
+                if typed and subset_re.search(text, cue_lo, start):  # 其中: a part of the count before
+                    phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                    if text.startswith(subset_words, phrase):
+                        itype = _inherited(typed, unit, rules)
+                if itype is None and cue_start.search(text, cue_lo, start):  # most quantities: no cue before
+                    if phrase < 0:
+                        phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                    itype = _type_of(text[phrase:start], unit, rules, typed)
+                # a count inherits the latest subject of its clause it can be counted in, when it
+                # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
+                # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
+                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
+                    itype = _inherited(typed, unit, rules)
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
             tail = before[-12:]
@@ -302,37 +380,71 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                     itype.name if itype else "other", stage, sentence))
         if itype is not None:
             typed.append(itype)
-        prev_end, prev_clause = end, clause
+        prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
 
 
-def _type_of(before: str, unit: str, rules: Rules) -> IndicatorType | None:
-    """The type whose cue ends nearest the number (ties: the longer cue) among those counted in
-    ``unit``."""
-    cue_types = rules.cue_types
+# what ``_counted_noun`` returns for a noun no type counts (a not-cue: 2起案例入选): the quantity is ``other``
+_UNCOUNTED = IndicatorType("other", "", "other", (), frozenset())
+
+
+def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -> IndicatorType | None:
+    """The type of the cue that ends nearest the number (ties: the longer cue) among those that can
+    type a quantity in ``unit`` (``Rules.before``: a cue's own types, or their audience for people
+    reached). A cue of several types gives the one its clause has already counted (``typed``, the
+    latest first), else its first: 举办法治讲座110期 is officials' study among 学法 counts, publicity
+    elsewhere. A not-cue nearest the number (实事项目, 观摩学习) ends the search: the phrase names
+    something no type counts."""
+    table, not_cues = rules.before[unit], rules.not_cues
     for cue in reversed(rules.cue_re.findall(before)):  # non-overlapping: the last ends nearest
-        for t in cue_types[cue]:
-            if unit in t.units:
-                return t
+        if cue in not_cues:
+            return None
+        found = table.get(cue)
+        if found is not None:
+            if len(found) > 1:
+                for t in reversed(typed):
+                    if t in found:
+                        return t
+            return found[0]
+    return None
+
+
+def _inherited(typed: list[IndicatorType], unit: str, rules: Rules) -> IndicatorType | None:
+    """The latest type of the clause that a count in ``unit`` can inherit: the type itself when it
+    is counted in ``unit`` (受理案件704件，办结471件), or its audience for a count of attendance
+    (组织学习考试9期，参与人数21万人次: the people the sessions reached)."""
+    table = rules.inherit[unit]
+    for t in reversed(typed):
+        inherited = table.get(t.name)
+        if inherited is not None:
+            return inherited
     return None
 
 
 def _counted_noun(text: str, pos: int, unit: str, rules: Rules) -> IndicatorType | None:
-    """The type of a cue that starts right after the measure word ending at ``pos`` (within two
-    characters: 7次案件评查, 84名法律顾问, 5轮随机抽查), the noun the number counts; searched up to
-    ``AFTER_WINDOW`` characters on, before any divider (the text is not sliced: the patterns
-    look neither behind nor ahead, so ``pos``/``endpos`` find what a slice would)."""
+    """The type of a cue that starts right after the measure word ending at ``pos``, the noun the
+    number counts: within ``rules.noun_reach`` characters, room for a short modifier (7次案件评查,
+    84名法律顾问, 941项依申请政务服务事项; after 名/人/人次 the whole phrase: 89名领导干部参学,
+    80余名公职人员参加法治专题培训); searched up to ``AFTER_WINDOW`` characters on, before any
+    divider or digit (the next number's phrase is not this one's). The first such cue being a
+    not-cue (2起案例, 58项为民办实事项目) gives ``_UNCOUNTED``. The text is not sliced: the patterns
+    look neither behind nor ahead, so ``pos``/``endpos`` find what a slice would."""
+    within = rules.noun_reach[unit]
     stop = pos + AFTER_WINDOW
     first = rules.cue_re.search(text, pos, stop)  # the window uncut: its first cue is no later than the cut's
-    if first is None or first.start() - pos > 2:
+    if first is None or first.start() - pos > within:
         return None  # most quantities: no cue right after the measure word
-    divider = _DIVIDER_RE.search(text, pos, stop)
+    divider = _NOUN_END_RE.search(text, pos, stop)
+    table, not_cues = rules.noun[unit], rules.not_cues
     for c in rules.cue_re.finditer(text, pos, divider.start() if divider else stop):
-        if c.start() - pos > 2:
+        if c.start() - pos > within:
             break
-        for t in rules.cue_types[c.group()]:
-            if unit in t.units:
-                return t
+        cue = c.group()
+        if cue in not_cues:
+            return _UNCOUNTED
+        t = table.get(cue)
+        if t is not None:
+            return t
     return None
 
 

@@ -1,0 +1,148 @@
+"""How the extractor names what a number counts (issue #19): each rule of
+``nlp/data/indicators.yaml`` on invented sentences in the reports' style, with the sentences
+where it must not fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.indicators.extract import find_quantities, load_rules
+
+
+def named(text: str) -> list[tuple[str, str]]:
+    return [(text[q.start : q.end], q.indicator) for q in find_quantities(text)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a cue in the comma phrase before names nothing in this one: the meeting is no study session
+    ("将学习贯彻会议精神纳入支部学习计划，召开党组会20场次。", [("20场次", "other")]),
+    ("我县选送5件案件参加省级评查，有3件获评优秀。", [("5件", "other"), ("3件", "other")]),
+    # ... but a cue in the number's own phrase still does, and a bare count still inherits
+    ("局党组理论学习中心组集中学习12场次。", [("12场次", "law_study_sessions")]),
+    ("全年受理法律援助案件704件，办结471件。", [("704件", "legal_aid_cases"), ("471件", "legal_aid_cases")]),
+])
+def test_the_cue_before_a_number_is_in_its_comma_phrase(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("将全县941项依申请政务服务事项纳入中心集中办理。", [("941项", "approval_items")]),
+    ("组织对各部门进行了2次行政处罚案卷集中评查。", [("2次", "case_file_reviews")]),
+    ("目前保留78个审批项目。", [("78个", "approval_items")]),
+    # the noun of a count of places is not the noun of the verb's object further on
+    ("完成对全镇15个村居实施调整下放行政执法职权事项。", [("15个", "other")]),
+])
+def test_the_counted_noun_may_carry_a_short_modifier(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("组织80余名公职人员参加法治专题培训，38名干部参学。", [("80余名", "trainees"), ("38名", "trainees")]),
+    ("聘请9名执业律师担任政府法律顾问。", [("9名", "legal_advisers")]),
+    ("公开增聘20名专家人才，涵盖法律、审计等领域。", [("20名", "other")]),
+    ("全县351名科级以上干部参加法治理论考试。", [("351名", "other")]),  # an exam is no training
+])
+def test_a_count_of_people_is_named_by_what_they_are_or_did(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("组织法律知识学习考试9期，参与人数21万人次。", [("9期", "law_study_sessions"), ("21万人次", "trainees")]),
+    ("组织专题学习4次，覆盖镇村干部200余人次。", [("4次", "law_study_sessions"), ("200余人次", "trainees")]),
+    ("发放宣传手册200份，悬挂横幅30幅，现场讲解58人次。",
+     [("200份", "publicity_materials"), ("58人次", "publicity_audience")]),
+    ("开展法治讲座12场，受众3000余人次。", [("12场", "publicity_events"), ("3000余人次", "publicity_audience")]),
+    # only attendance (人次) is an audience: people counted otherwise are not
+    ("举办技能培训30场，新增就业1200人。", [("30场", "trainings"), ("1200人", "other")]),
+    ("开展普法讲座12场，服务群众300人。", [("12场", "publicity_events"), ("300人", "other")]),
+    # a cue of its own wins over the audience
+    ("开展普法活动20场，解答法律咨询500人次。", [("20场", "publicity_events"), ("500人次", "legal_consultations")]),
+])
+def test_attendance_is_the_audience_of_the_activity(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("法律援助中心2起案例入选省级案例汇编，2起入选全国案例库。", [("2起", "other"), ("2起", "other")]),
+    ("全年完成为民办实事项目58项。", [("58项", "other")]),  # 实事项目 holds 事项 across two words
+    ("完成重点改革事项45项。", [("45项", "other")]),
+    ("外地执法队来我区观摩学习10余次。", [("10余次", "other")]),
+    # the words they hold still name what they name elsewhere
+    ("梳理公布行政许可事项297项。", [("297项", "approval_items")]),
+    ("区政府常务会议集体学法5次。", [("5次", "law_study_sessions")]),
+])
+def test_not_cues_leave_a_quantity_other(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("全年受理仲裁案件790件，其中调解结案325件。", [("790件", "arbitration_cases"), ("325件", "arbitration_cases")]),
+    ("全年受理仲裁案件790件，调解结案325件。", [("790件", "arbitration_cases"), ("325件", "disputes_mediated")]),
+    # 其中 after an untyped count: the part's own cue names it
+    ("受理各类案件1000件，其中法律援助案件200件。", [("1000件", "other"), ("200件", "legal_aid_cases")]),
+])
+def test_a_part_introduced_by_qizhong_keeps_the_type_of_the_whole(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("全年受理法律援助案件704件，办结471件。", [("704件", "legal_aid_cases"), ("471件", "legal_aid_cases")]),
+    ("梳理告知承诺审批事项204项，17个委办局对182个事项实施告知承诺。",
+     [("204项", "approval_items"), ("17个", "other"), ("182个", "approval_items")]),
+    ("开展技能培训2万人次，城镇新增就业3万人以上，帮助5000名劳动力实现就业。",
+     [("2万人次", "trainees"), ("3万人", "other"), ("5000名", "other")]),
+])
+def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("清理规范性文件2次、100余件，废止7件。",
+     [("2次", "other"), ("100余件", "normative_documents"), ("7件", "normative_documents")]),
+    ("全市共有人民调解委员会120个、覆盖群众3000户。", [("120个", "mediation_organizations"), ("3000户", "other")]),
+])
+def test_counts_in_a_list_share_the_phrase_before_them(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("深化改革，取消行政审批19项，下放行政权力118项。", [("19项", "approval_items"), ("118项", "approval_items")]),
+    # the same words inside the name of something else: departments, the reform itself
+    ("全区47个行政审批部门开展自查。", [("47个", "other")]),
+    ("确定了70个省级行政许可主体。", [("70个", "other")]),
+])
+def test_approval_items_are_named_by_their_classes(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("常务会议集体学法7次，举办科级干部法治讲座2次。", [("7次", "law_study_sessions"), ("2次", "law_study_sessions")]),
+    ("组织集中学习12次，开展“以案释法”研讨活动10余场，覆盖民警700余人次。",
+     [("12次", "law_study_sessions"), ("10余场", "law_study_sessions"), ("700余人次", "trainees")]),
+    # a lecture anywhere else is a publicity event (the first type that lists the cue)
+    ("举办法治讲座12场，受众3000余人次。", [("12场", "publicity_events"), ("3000余人次", "publicity_audience")]),
+    ("开展普法宣传活动30场，举办法治讲座12场。", [("30场", "publicity_events"), ("12场", "publicity_events")]),
+    ("集体学法7次。举办法治讲座12场。", [("7次", "law_study_sessions"), ("12场", "publicity_events")]),
+])
+def test_a_cue_of_two_types_takes_the_one_its_clause_counts(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text", ["我镇是全区唯一一家示范单位。", "做到一一对应。"])
+def test_numerals_spelled_digit_by_digit_are_no_count(text):
+    assert find_quantities(text) == []
+
+
+def test_an_unknown_audience_is_an_error(tmp_path):
+    rules = tmp_path / "indicators.yaml"
+    rules.write_text("units: [场]\ntypes:\n  talks:\n    cues: [讲座]\n    units: [场]\n    audience: nobody\n",
+                     encoding="utf-8")
+    with pytest.raises(ValueError, match="nobody"):
+        load_rules(str(rules))
+
+
+def test_a_users_file_without_the_new_keys_still_loads(tmp_path):
+    rules = tmp_path / "indicators.yaml"
+    rules.write_text("units: [场, 人次]\ntypes:\n  talks:\n    cues: [讲座]\n    units: [场]\n", encoding="utf-8")
+    got = find_quantities("举办讲座3场，其中专题讲座12场，受众500人次。", load_rules(str(rules)))
+    assert [q.indicator for q in got] == ["talks", "talks", "other"]
