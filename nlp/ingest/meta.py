@@ -224,7 +224,7 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
     if len({p.name for p in brands}) == 1 and not any(_fits_self_reference(p, text) for p in named_inside):
         # (开平市's bureau writes 法治江门 of its prefecture and 全市 of itself: a county-level city
         # named inside the brand's place and fitting the self-reference makes the brand unsure.)
-        warn.append(f"region {brands[0].name} inferred from the report's brand 法治{brands[0].name[:2]}…")
+        warn.append(f"region {brands[0].name} inferred from the report's 法治… brand of its place")
         return brands[0]
     full = [n for n in places_in_text(text, short_names=False) if len(n) > 2]
     nested = _innermost(set(full), head)
