@@ -212,3 +212,13 @@ def test_the_signature_at_the_end_names_the_body_and_the_date():
     assert (m.body, m.department, m.pub_date) == ("蒙城县司法局", "司法局", "2024-03-01")
     # a date alone signs nothing; a title's own organ is not overridden
     assert _meta(text.replace("\n蒙城县人民政府", "")).body == ""
+
+
+def test_a_ranking_within_the_unit_above_is_not_what_a_report_calls_itself():
+    text = ("2021年，在市委、市政府的正确领导下，我局深入推进法治政府建设，落实《中山市2021年依法行政工作要点》"
+            "《中山市2021年普法依法治理工作要点》。我局在2020年度法治中山考评中，在全市27个行政执法部门排名第1，"
+            "在2021年全省生态环境保护执法大练兵中取得两个全省第一。")
+    m = _meta(text)
+    assert (m.region, m.level, m.province) == ("中山市", "prefecture", "广东省")
+    # the same bureau calling itself 全省 would be a province's: the place then stays unsure
+    assert _meta(text + "全省各级生态环境部门、全省执法队伍、全省系统持续推进。").region == ""
