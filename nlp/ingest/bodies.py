@@ -150,7 +150,11 @@ _LEVEL_WORDS = {"省": "province", "县": "county", "区": "county", "旗": "cou
 # A bare organ in the subject position (县教育局, 区政府, 镇人民政府): the level, not the place.
 _BARE_ORGAN = re.compile(r"[*＊×xX]*(省|县|区|旗|镇|乡|街道)(?:人民政府|政府|办事处|党委|"
                          r"[\u4e00-\u9fff]{1,10}?(?:局|厅|委员会|委|办公室|办))")
-_SELF_TOWNSHIP_OR_COUNTY = re.compile(r"(?:我|本|全)(镇|乡|街道|县)")
+# 我市, 全县, 本镇: what a report calls its own place — but not a ranking or a campaign of the unit
+# above it ("在2021年全省执法大练兵中", "两个全省第一", "在全市27个部门中排名第1": a 中山 bureau ranked
+# within its province), which a lower report writes as often as a report of that level.
+SELF_PLACE = re.compile(r"(?<!在)(?<!在\d{4}年)(?<!在\d{4}年度)(?:我|全|本)(省|市|县|区|旗|镇|乡|街道)"
+                        r"(?!第|排名|前列|首位|率先)")
 
 
 def self_level(lines: list[str], text: str) -> tuple[str, str]:
@@ -167,7 +171,7 @@ def self_level(lines: list[str], text: str) -> tuple[str, str]:
             organ = _BARE_ORGAN.match(line, m.end())
             if organ:
                 found.add((_LEVEL_WORDS[organ.group(1)], organ.group(0)))
-    words = re.findall(_SELF_TOWNSHIP_OR_COUNTY, text)
+    words = [w for w in SELF_PLACE.findall(text) if w in ("镇", "乡", "街道", "县")]
     if words:
         word = max(set(words), key=words.count)
         found.add((_LEVEL_WORDS[word], f"我{word}"))

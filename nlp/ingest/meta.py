@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nlp.documents import Document, Meta
 from nlp.ingest.bodies import (
+    SELF_PLACE,
     Body,
     body_in_title,
     department_named,
@@ -246,11 +247,6 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
 
 
 _ADDRESS = re.compile(r"(?:地址|地点|位于)[:：]?[^，,。；;)）\n]{0,40}")
-# 我市, 全县, 本镇: what a report calls its own place — but not a ranking or a campaign of the unit
-# above it ("在2021年全省执法大练兵中", "两个全省第一", "在全市27个部门中排名第1": a 中山 bureau ranked
-# within its province), which a lower report writes as often as a report of that level.
-_SELF_PLACE = re.compile(r"(?<!在)(?<!在\d{4}年)(?<!在\d{4}年度)(?:我|全|本)(省|市|县|区|旗|镇|乡|街道)"
-                         r"(?!第|排名|前列|首位|率先)")
 # "在市委、市政府的正确领导下": a report (often a department's) names its own government's level.
 _OWN_GOVERNMENT = re.compile(r"(省|市|县|区|旗|镇|乡)委[、，,和及]?\s*\1(?:人民)?政府")
 
@@ -263,7 +259,7 @@ def _fits_self_reference(place: Place, text: str, strict: bool = False) -> bool:
     ``strict`` (for weaker evidence, such as a 法治X brand, which a county's report may use of its
     province), which also counts 市委、市政府 (a department's own government).
     """
-    counts = Counter(_SELF_PLACE.findall(text))
+    counts = Counter(SELF_PLACE.findall(text))
     if strict:  # 市委、市政府 is a department's own government, but a district's superior: weak evidence
         counts += Counter(_OWN_GOVERNMENT.findall(text))
     if not counts:
