@@ -163,6 +163,11 @@ def test_a_doubled_title_and_a_work_reports_year(tmp_path):
 def test_a_readme_is_not_a_report():
     m = _meta((ROOT / "README.md").read_text("utf-8"), "README.md")
     assert m.doc_type == "other" and m.region == "" and m.body == ""
+    # a data README whose English heading names the genre in Chinese is not a report of it either
+    m = _meta("# reports: excerpts\n\n121 excerpts of real Chinese annual rule-of-law government reports — "
+              "法治政府建设年度报告, issued by 高平市司法局 and others.\n\n| id | body |\n|---|---|\n"
+              "| 000 | 高平市司法局 |")
+    assert m.doc_type == "other" and m.region == "" and m.body == ""
 
 
 @pytest.mark.skipif(not (SHARED / "ingenre-dev" / "docs.jsonl").exists(), reason="needs ../shared/ingenre-dev")

@@ -123,7 +123,7 @@ def find_title(doc: Document) -> str:
             if ">" in cell or "位置" in cell:
                 continue  # a breadcrumb (首页 > 政务公开 > 法治政府建设年度报告)
             cell = re.sub(r"^(?:标\W*题|题\W*目)\s*[:：]?\s*", "", cell)
-            if "报告" in cell and len(cell) >= 6 and not cell.endswith(("。", "：")):
+            if "报告" in cell and len(cell) >= 6 and not cell.endswith(("。", "：")) and not _latin(cell):
                 if cell.startswith("关于") and i > 0 and _ORGANISH.search(lines[i - 1]):
                     organs = [x for x in lines[max(0, i - 2):i] if _ORGANISH.search(x) and len(x) <= 30]
                     cell = " ".join(organs) + cell
@@ -140,6 +140,11 @@ _FIELD_KEY = re.compile(r"^[-*•·]\s*[\u4e00-\u9fff]{2,5}\s*[:：]$")
 _ORGANISH = re.compile(r"(?:人民政府|政府|委员会|办事处|局|厅|委)$")
 
 
+def _latin(s: str) -> bool:
+    """Mostly Latin letters: a README's or an English page's heading, not a report's title."""
+    return sum(c.isascii() and c.isalpha() for c in s) > len(s) / 3
+
+
 def _undouble(title: str) -> str:
     half = len(title) // 2
     return title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title
@@ -152,7 +157,7 @@ def doc_type_of(title: str, text_head: str) -> str:
         return "fazhi_report"
     if title:
         return "other"
-    if sum(c.isascii() and c.isalpha() for c in text_head) > 0.2 * max(len(text_head), 1):
+    if sum(c.isascii() and c.isalpha() for c in text_head) > 0.2 * max(len(text_head), 1) or _latin(text_head[:300]):
         return "other"  # a README or a page in English that only mentions 法治政府建设
     if "法治政府建设" in text_head:
         return "fazhi_report"
@@ -342,6 +347,10 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     # an organ line of the front, the title's place, the subject of the opening sentence, the
     # corpus folder, and last the places the text names (a warning says so).
     body, place = _issuing_body(doc, meta.title, head)
+    not_a_report = meta.doc_type == "other" and _latin(head[:300])
+    if not_a_report:
+        body, place = None, None  # a README or an English page: not a report, so no issuer or place
+        warn.append("not a report (mostly Latin text): no issuing body or place read")
     if signed_by is not None and (body is None or not body.name) and (place is None or signed_by.place == place):
         body = signed_by  # the organ that signs the report at its end
         warn.append(f"issuing body {body.name} read from the signature")
@@ -353,11 +362,12 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
             place = resolve(c_region, head)
         else:
             meta.region, meta.level = c_region, c_level
-    if place is None and not meta.region:
+    if place is None and not meta.region and not not_a_report:
         place = _place_from_mentions(doc.text, head, warn)
     if place is not None:
         _set_place(meta, place)
-    if not meta.province and meta.level not in ("national", "province") and meta.doc_type != "gov_work_report":
+    if not meta.province and meta.level not in ("national", "province") and (
+            meta.doc_type == "fazhi_report" or (meta.region and meta.doc_type != "gov_work_report")):
         meta.province = _only_province_named(doc.text)
         if meta.province:
             warn.append(f"province {meta.province} inferred: the only province the text names")
