@@ -291,8 +291,8 @@ def test_sentence_instances_add_negative_sentences_and_one_witness(seed_labels, 
     model = DomainTagger(threshold_folds=0, sentence_instances=True)
     calls = []
     real = DomainTagger._fit_head
-    monkeypatch.setattr(DomainTagger, "_fit_head", lambda self, X_, y_, sample_weight=None: (
-        calls.append((X_.shape[0], np.asarray(y_).copy())), real(self, X_, y_, sample_weight))[1])
+    monkeypatch.setattr(DomainTagger, "_fit_head", lambda self, X_, y_, sample_weight=None, C=None: (
+        calls.append((X_.shape[0], np.asarray(y_).copy())), real(self, X_, y_, sample_weight, C))[1])
     model.fit(X, y, groups=g)
     _, owner, n, _ = model._features(X)[1]
     Y = to_matrix(y, load_taxonomy().codes)

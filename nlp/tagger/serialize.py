@@ -39,7 +39,7 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
-                   "relative_floor": None}
+                   "relative_floor": None, "genre_C": None}
 
 
 def library_versions() -> dict[str, str]:
