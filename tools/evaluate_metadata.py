@@ -32,7 +32,7 @@ import re  # noqa: E402
 
 from nlp.errors import ReadError  # noqa: E402
 from nlp.ingest.clean import clean  # noqa: E402
-from nlp.ingest.pipeline import ingest_file  # noqa: E402
+from nlp.ingest.meta import extract_meta  # noqa: E402
 from nlp.ingest.places import gazetteer, townships  # noqa: E402
 from nlp.ingest.read import read_file  # noqa: E402
 
@@ -84,8 +84,8 @@ def score(items: list[tuple[Path, dict]]) -> tuple[dict[str, dict[str, int]], li
     errors = []
     for path, gold in items:
         try:
-            meta = ingest_file(path).meta
-            text = clean(read_file(path)).text
+            doc = clean(read_file(path))  # read and cleaned once: the metadata and the text it came from
+            meta, text = extract_meta(doc), doc.text
         except ReadError as exc:
             errors.append(f"{path.name}: unreadable ({exc})")
             meta, text = None, ""

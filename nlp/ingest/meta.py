@@ -224,17 +224,18 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
     they occur inside ordinary words.
     """
     text = _ADDRESS.sub("", text)  # 联系地址：天津市和平区… names the office's street, not its level
-    brands = [p for p in brand_places(text) if _fits_self_reference(p, text, strict=True)]
-    named_inside = [p for n in places_in_text(text, short_names=False) if len(n) > 2 for p in gazetteer()[n]
-                    if any(b.name in (p.province, p.prefecture) for b in brands)]
-    if len({p.name for p in brands}) == 1 and not any(_fits_self_reference(p, text) for p in named_inside):
+    own, own_strict = _self_word(text), _self_word(text, strict=True)
+    full = [n for n in places_in_text(text, short_names=False) if len(n) > 2]
+    brands = [p for p in brand_places(text) if _fits_self_reference(p, own_strict, strict=True)]
+    if len({p.name for p in brands}) == 1:
         # (开平市's bureau writes 法治江门 of its prefecture and 全市 of itself: a county-level city
         # named inside the brand's place and fitting the self-reference makes the brand unsure.)
-        warn.append(f"region {brands[0].name} inferred from the report's 法治… brand of its place")
-        return brands[0]
-    full = [n for n in places_in_text(text, short_names=False) if len(n) > 2]
+        inside = [p for n in full for p in gazetteer()[n] if brands[0].name in (p.province, p.prefecture)]
+        if not any(_fits_self_reference(p, own) for p in inside):
+            warn.append(f"region {brands[0].name} inferred from the report's 法治… brand of its place")
+            return brands[0]
     nested = _innermost(set(full), head)
-    if nested is not None and _fits_self_reference(nested, text):
+    if nested is not None and _fits_self_reference(nested, own):
         warn.append(f"region {nested.name} inferred from the places the text names")
         return nested
     counts = Counter(n for n in places_in_text(text) if len(n) > 2)
@@ -245,7 +246,7 @@ def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
     if counts[best] < MIN_MENTIONS or (len(ranked) > 1 and counts[ranked[1]] == counts[best]):
         return None
     place = resolve(best, head)
-    if place is not None and _fits_self_reference(place, text):
+    if place is not None and _fits_self_reference(place, own):
         warn.append(f"region {best} inferred from mentions in the text ({counts[best]}x)")
         return place
     return None
@@ -256,21 +257,27 @@ _ADDRESS = re.compile(r"(?:地址|地点|位于)[:：]?[^，,。；;)）\n]{0,40
 _OWN_GOVERNMENT = re.compile(r"(省|市|县|区|旗|镇|乡)委[、，,和及]?\s*\1(?:人民)?政府")
 
 
-def _fits_self_reference(place: Place, text: str, strict: bool = False) -> bool:
-    """Whether a place inferred from mentions agrees with what the report calls itself.
-
-    A report says 全市/我市, 全县, 全区, 全省, 我镇 of its own place; a 天津市 department naming 和平区 once,
-    or a county's 教育局 naming 江苏省, is caught by it. With no clear self-reference, agreement, unless
-    ``strict`` (for weaker evidence, such as a 法治X brand, which a county's report may use of its
-    province), which also counts 市委、市政府 (a department's own government).
-    """
+def _self_word(text: str, strict: bool = False) -> str:
+    """What the report calls itself (省, 市, 县, 区, 镇…): the most frequent of 全市/我市, 全县, 全省, 我镇…
+    ('' when none or tied). ``strict`` also counts 市委、市政府 (a department's own government, but a
+    district's superior: weak evidence, for weak evidence such as a 法治X brand)."""
     counts = Counter(SELF_PLACE.findall(text))
-    if strict:  # 市委、市政府 is a department's own government, but a district's superior: weak evidence
+    if strict:
         counts += Counter(_OWN_GOVERNMENT.findall(text))
-    if not counts:
-        return not strict
-    (word, n), *rest = counts.most_common()
-    if rest and rest[0][1] == n:
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return ""
+    return ranked[0][0]
+
+
+def _fits_self_reference(place: Place, word: str, strict: bool = False) -> bool:
+    """Whether a place inferred from mentions agrees with what the report calls itself (``_self_word``).
+
+    A 天津市 department naming 和平区 once, or a county's 教育局 naming 江苏省, is caught by it. With no
+    clear self-reference, agreement, unless ``strict`` (for weaker evidence, such as a 法治X brand,
+    which a county's report may use of its province).
+    """
+    if not word:
         return not strict
     return place.name.endswith(word) or (word == "市" and place.name.endswith(("盟", "州")))
 

@@ -80,8 +80,9 @@ def township(name: str, context: str = "", county: Place | None = None) -> Place
     Under a known ``county`` (…区龙形镇) the namesake in that county; else the only namesake, or the
     one whose county, prefecture or province ``context`` names; else the name alone.
     """
+    name = re.sub(r"办事处$", "", name)  # 东湖街道办事处 is 东湖街道's office
     bare = Place(name, "township", "", "", township=name)
-    candidates = townships().get(name) or townships().get(re.sub(r"办事处$", "", name) + "街道", [])
+    candidates = townships().get(name, [])
     if county is not None:
         inside = [p for p in candidates if county.name in (p.county, p.prefecture)]
         if len(inside) == 1:
@@ -180,11 +181,10 @@ def place_in_name(s: str, context: str = "") -> Place | None:
         place, end = chosen, m.end()
     town = _TOWNSHIP.match(s or "", end) if place is not None else _TOWNSHIP.match(s or "")
     if town and not _NOT_TOWNSHIP.search(town.group(1)):
-        name = re.sub(r"办事处$", "", town.group(1))
         if place is None:
-            return township(name, context)
+            return township(town.group(1), context)
         if place.level in ("county", "prefecture"):
-            return township(name, context, county=place)
+            return township(town.group(1), context, county=place)
     return place
 
 
