@@ -40,7 +40,8 @@ _META = {c.name: c for c in (
            "the year reported on (for a 政府工作报告: the year it was delivered, as the corpus names it)"),
     Column("pub_date", "meta", "object", "string", "publication date (YYYY-MM-DD) when the file gives it"),
     Column("body", "meta", "object", "string",
-           "the issuing body's full name, only when the report spells it out ('' for 我局, 市人社局)"),
+           "the issuing body's full name, when the report spells it out or names its organ (市司法局, 省政府) "
+           "and its place at that level ('' for 我局, 市人社局)"),
     Column("body_type", "meta", "object", "string",
            "`government`, `party_and_government` (jointly), `department`, `street_office`, "
            "`party_committee`, `other`; '' when unknown"),

@@ -227,3 +227,44 @@ def test_a_ranking_within_the_unit_above_is_not_what_a_report_calls_itself():
     assert (m.region, m.level, m.province) == ("中山市", "prefecture", "广东省")
     # the same bureau calling itself 全省 would be a province's: the place then stays unsure
     assert _meta(text + "全省各级生态环境部门、全省执法队伍、全省系统持续推进。").region == ""
+
+
+def test_a_bare_organ_is_completed_by_the_reports_own_place_at_its_level():
+    # the title names the place, the opening names the organ without it: the name is the two together
+    m = _meta("武汉市2022年法治政府建设情况报告\n2022年，在市委、市政府的正确领导下，"
+              "市人力资源和社会保障局坚持以习近平法治思想为指导，扎实推进法治人社。")
+    assert (m.body, m.body_type, m.department, m.region) == (
+        "武汉市人力资源和社会保障局", "department", "人社局", "武汉市")
+    m = _meta("湖南省2021年度法治政府建设情况报告\n现将省政府2021年度法治政府建设情况报告如下。")
+    assert (m.body, m.body_type) == ("湖南省人民政府", "government")
+    # a 县 organ never completes a 市, and a self-reference is never completed
+    m = _meta("武汉市2022年法治政府建设情况报告\n2022年，县教育局坚持依法治教。")
+    assert m.body == ""
+    m = _meta("武汉市2022年法治政府建设情况报告\n2022年，我局坚持依法行政。")
+    assert m.body == ""
+
+
+def test_the_handover_spells_out_the_body_the_opening_named_by_its_place():
+    m = _meta("2023年以来，下洋镇坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。"
+              "现将下洋镇人民政府2023年法治政府建设工作汇报如下：\n一、主要举措和成效")
+    assert (m.body, m.body_type, m.region, m.level) == ("下洋镇人民政府", "government", "下洋镇", "township")
+    # a handover naming another place's organ is not the issuer
+    m = _meta("2023年以来，下洋镇坚持依法行政。现将徐闻县人民政府的部署落实情况汇报如下：\n一、主要举措和成效")
+    assert m.body == "" and m.region == "下洋镇"
+
+
+def test_the_leaders_speeches_on_its_own_places_give_province_and_prefecture_never_the_region():
+    m = _meta("县委、县政府：\n2024年以来，教育局认真贯彻落实习近平总书记对江苏工作重要讲话精神、在盐城考察时"
+              "重要指示精神，全县教育系统扎实推进法治政府建设。")
+    assert (m.region, m.level, m.province, m.prefecture) == ("", "county", "江苏省", "盐城市")
+    m = _meta("2025年，区住房城乡建设局深入学习习近平总书记对广东系列重要讲话、重要指示精神，扎实推进法治政府建设。")
+    assert (m.region, m.province, m.prefecture) == ("", "广东省", "")
+    # speeches on two provinces: neither
+    m = _meta("2025年，县司法局学习总书记对江苏工作重要讲话精神和视察浙江重要讲话精神，全县推进法治政府建设。")
+    assert m.province == ""
+
+
+def test_a_places_own_slogan_names_it_when_the_self_reference_agrees():
+    m = _meta("2022年我局法治政府建设的总体要求是：按照市委、市政府的决策部署，推进我市退役军人事务领域治理，"
+              "努力在新的赶考之路上干出杭州担当。现将2022年度法治政府建设工作报告如下。")
+    assert (m.region, m.level, m.province) == ("杭州市", "prefecture", "浙江省")

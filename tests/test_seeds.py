@@ -7,12 +7,12 @@ import re
 import pytest
 
 EXPECTED = {
-    # file prefix: (year, body, region, level, pub_date, body_type, department). 003 says only
-    # 市司法局 and 004 only 我局: the body's kind is known, its full name is not (never guessed).
+    # file prefix: (year, body, region, level, pub_date, body_type, department). 003 says 市司法局 and
+    # names its city: the two make the name; 004 says only 我局: the body's kind is known, its name is not.
     "000": (2023, "高平市司法局", "高平市", "county", "2024-03-07", "department", "司法局"),
     "001": (2020, "昌乐县人民政府", "昌乐县", "county", "2021-02-03", "government", ""),
     "002": (2023, "湖滨区司法局", "湖滨区", "county", "", "department", "司法局"),
-    "003": (2024, "", "鄂尔多斯市", "prefecture", "", "department", "司法局"),
+    "003": (2024, "鄂尔多斯市司法局", "鄂尔多斯市", "prefecture", "", "department", "司法局"),
     "004": (2020, "", "开平市", "county", "", "department", ""),
 }
 

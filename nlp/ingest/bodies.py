@@ -3,8 +3,10 @@
 A quarter to a third of real rule-of-law reports come from departments (人社局, 教育局, 公安局, …),
 not from a 司法局 or a 人民政府, and a township or a street office reports too. A body is accepted
 only when it is spelled out with its place (高平市司法局, 重庆市潼南区龙形镇人民政府, 中共…委员会 and
-…人民政府 jointly); a self-reference (我局, 本局, 我委) or a bare 市人社局 says what kind of body it
-is, never which one, so it fills ``body_type``/``department`` and leaves ``body`` empty.
+…人民政府 jointly), or when the subject of the opening names its organ at a level (市司法局, 省政府)
+and the report names its place at that level elsewhere (``compose_body``); a self-reference (我局,
+本局, 我委) or a short form (市人社局) says what kind of body it is, never its name, so it fills
+``body_type``/``department`` and leaves ``body`` empty.
 Departments are data (``nlp/data/departments.yaml``).
 """
 
@@ -44,7 +46,13 @@ class Body:
 def departments() -> dict[str, str]:
     """The names reports use for a department → its normalized name."""
     table = yaml.safe_load(read_data_text("departments.yaml"))
-    return {alias: norm for norm, aliases in table.items() for alias in aliases}
+    return {alias: norm for norm, aliases in table.items() if norm != "abbreviations" for alias in aliases}
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> frozenset[str]:
+    """Departments' short forms (人社局, 卫健委), listed in ``departments.yaml``."""
+    return frozenset(yaml.safe_load(read_data_text("departments.yaml")).get("abbreviations", []))
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +65,7 @@ def _department_pattern() -> re.Pattern[str]:
 def _organ_pattern() -> re.Pattern[str]:
     """An organ's name at the start of a text: anything up to a government or department word."""
     return re.compile(r"[\u4e00-\u9fff]{0,30}?(?:人民政府|政府|街道办事处|办事处|"
-                      + _department_pattern().pattern + ")")
+                      + _department_pattern().pattern + ")(?!办)")  # 区政府办: the government's office
 
 
 def _department_at_end(s: str) -> str:
@@ -113,13 +121,19 @@ def body_in_title(title: str, context: str = "") -> Body | None:
     return parse_body(prefix, context) if prefix and prefix != title else None
 
 
-def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None, Place | None, str]:
+def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None, Place | None, str, str]:
     """What the opening sentence names as its subject: a body, a place, or only a department's kind.
 
     Reads the subject position only ("2023年，湖滨区司法局在…", "…领导下，东城街道深入…",
     "县委、县政府：2024年以来，教育局坚持…"), never a name further on, which is usually a superior
-    (我局在江门市司法局和开平市委的领导下). Returns (body, place, department).
+    (我局在江门市司法局和开平市委的领导下). The first subject decides; a later one (the handover
+    "现将下洋镇人民政府2023年…工作汇报如下" after "2023年以来，下洋镇坚持…") only spells it out in full:
+    it is taken when its place or department is the first subject's. Returns (body, place,
+    department, bare organ), the bare organ being the subject as written when it names its kind and
+    level but not its place (市人力资源和社会保障局, 省政府), else ''.
     """
+    place: Place | None = None
+    department = bare = ""
     for line in lines[:4]:
         if line.endswith((":", "：")) and len(line) <= 30:
             continue  # the addressee (哈尔滨市人民政府：), a superior, not the issuer
@@ -127,23 +141,87 @@ def subject_of_opening(lines: list[str], context: str = "") -> tuple[Body | None
             rest = line[m.end():m.end() + 40]
             if not rest or rest.startswith(("中共", "在", "按照", "根据", "我", "全", "各")):
                 continue
-            organ = _organ_pattern().match(rest)
-            if organ:
-                body = parse_body(organ.group(0), context)
-                if body is not None:
-                    return body, body.place, body.department
-                bare = re.fullmatch(r"[省市县区旗]?(" + _department_pattern().pattern + ")", organ.group(0))
-                if bare:
-                    return None, None, departments()[bare.group(1)]
-            if starts_with_place(rest):
-                place = place_in_name(rest, context)
-                if place is not None:
-                    return None, place, ""
-            township = township_subject(rest, context)
-            if township is not None:
-                return None, township, ""
-    return None, None, ""
+            found = _subject_at(rest, context)
+            if found is None:
+                continue
+            body, where, dept, organ = found
+            if body is not None:
+                if not (place or department or bare) or _spells_out(body, place, department, bare):
+                    return body, body.place, body.department, ""
+            elif not (place or department or bare):
+                place, department, bare = where, dept, organ
+            elif where is not None and bare and where.name.endswith(_bare_subject().fullmatch(bare).group(1)):
+                return None, where, department, bare  # 区政府… then 现将湖滨区…: the place of the organ
+    return None, place, department, bare
 
+
+def _subject_at(rest: str, context: str) -> tuple[Body | None, Place | None, str, str] | None:
+    """The subject ``rest`` starts with: (body, place, department, bare organ), or None."""
+    organ = _organ_pattern().match(rest)
+    if organ:
+        body = parse_body(organ.group(0), context)
+        if body is not None:
+            return body, body.place, body.department, ""
+        bare = _bare_subject().fullmatch(organ.group(0))
+        if bare and (bare.group(1) or bare.group(2)) and _SUBJECT_GOES_ON.match(rest, organ.end()):
+            department = departments()[bare.group(2)] if bare.group(2) else ""
+            return None, None, department, organ.group(0) if bare.group(1) else ""
+    if starts_with_place(rest):
+        place = place_in_name(rest, context)
+        if place is not None:
+            return None, place, "", ""
+    township = township_subject(rest, context)
+    if township is not None:
+        return None, township, "", ""
+    return None
+
+
+# A subject goes on into its sentence (市司法局深入…, 市人社局2022年…), where a page's furniture
+# ("市司法局 2021年03月19日", its 来源) does not.
+_SUBJECT_GOES_ON = re.compile(r"[\u4e00-\u9fff]|\d{4}年")
+
+
+def _spells_out(body: Body, place: Place | None, department: str, bare: str) -> bool:
+    """Whether ``body`` is the first subject written in full: the same place, or the same kind of
+    organ (department, or government) at the same level."""
+    if place is not None:
+        return body.place is not None and body.place.name == place.name
+    m = _bare_subject().fullmatch(bare) if bare else None
+    if m is not None and m.group(1) and (body.place is None or not body.place.name.endswith(m.group(1))):
+        return False
+    if department:
+        return body.department == department
+    return m is not None and body.body_type in ("government", "street_office")
+
+
+def compose_body(bare: str, place: Place | None) -> Body | None:
+    """The subject written as a bare organ (市人力资源和社会保障局, 省政府, 镇人民政府) completed by the
+    report's own place when the organ's level word is the place's (武汉市 + 市人社局 →
+    武汉市人力资源和社会保障局; 湖南省 + 省政府 → 湖南省人民政府); a 县 organ never completes a 市.
+
+    Why: the report names its organ and the place separately; the name is the two together, as
+    the issuer signs it. A self-reference (我局) names no organ and is never completed.
+    """
+    m = _bare_subject().fullmatch(bare or "")
+    if m is None or not m.group(1) or place is None or not place.name.endswith(m.group(1)):
+        return None
+    organ = bare[len(m.group(1)):]
+    if organ in abbreviations():
+        return None
+    if organ in ("政府", "人民政府"):
+        return Body(f"{place.name}人民政府", "government", place=place)
+    if organ.endswith("办事处"):
+        return Body(f"{place.name}{organ}", "street_office", place=place)
+    department = departments().get(m.group(2) or "", "")
+    return Body(f"{place.name}{organ}", "department", department, place) if department else None
+
+
+@lru_cache(maxsize=1)
+def _bare_subject() -> re.Pattern[str]:
+    """A subject naming its organ's kind and level but not its place: 市人力资源和社会保障局, 省政府;
+    groups: the level word, the department."""
+    return re.compile(r"(省|市|县|区|旗|镇|乡|街道)?(?:人民政府|政府|街道办事处|办事处|("
+                      + _department_pattern().pattern + "))")
 
 _LEVEL_WORDS = {"省": "province", "县": "county", "区": "county", "旗": "county",
                 "镇": "township", "乡": "township", "街道": "township"}

@@ -18,6 +18,7 @@ from nlp.ingest.bodies import (
     SELF_PLACE,
     Body,
     body_in_title,
+    compose_body,
     department_named,
     parse_body,
     self_level,
@@ -178,8 +179,9 @@ def _corpus_layout(source: str) -> tuple[str, str, int | None]:
     return "", "", None
 
 
-def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Place | None]:
-    """The issuing body when spelled out, else what the text says of it, and the place named."""
+def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Place | None, str]:
+    """The issuing body when spelled out, else what the text says of it, the place named, and the
+    opening's subject when it is a bare organ (市人社局, 省政府: ``bodies.compose_body``)."""
     body = body_in_title(title, head)
     lines = _front_lines(doc)
     if body is None:
@@ -196,7 +198,7 @@ def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Pl
     place = place_in_name(title, head) if title else None
     if body is None and doc.fields.get("publisher"):
         body = parse_body(str(doc.fields["publisher"]).strip(), head)  # the page's 发布机构 field
-    subject, subject_place, department = subject_of_opening(
+    subject, subject_place, department, bare = subject_of_opening(
         [ln for ln in lines if not ln.startswith(title or "\0")], head)
     if body is None and subject is not None and (place is None or subject.place == place):
         body = subject  # an opening naming another place than the title is not the issuer
@@ -209,10 +211,10 @@ def _issuing_body(doc: Document, title: str, head: str) -> tuple[Body | None, Pl
         # it is the issuer only when it is the very department the report names (退役军人事务局).
         source = parse_body(str(source_field).split()[0], head)
         if source is not None and source.department == department:
-            return source, source.place
+            return source, source.place, ""
     if body is None and (department or self_reference(head[:400])):
         body = Body("", "department", department, None)
-    return body, place
+    return body, place, bare if body is None or not body.name else ""
 
 
 def _place_from_mentions(text: str, head: str, warn: list[str]) -> Place | None:
@@ -301,6 +303,48 @@ def _only_province_named(text: str) -> str:
     return provinces.pop() if len(provinces) == 1 else ""
 
 
+# The leader's speeches on the report's own province or city ("习近平总书记对江苏工作重要讲话精神、
+# 在盐城考察时重要指示精神", "视察广东重要讲话"): a local report cites those of its own places.
+_LEADER_CLAUSE = re.compile(r"总书记[^。；;]{0,120}")
+_LEADER_PLACE = re.compile(r"(?:对|在|视察|考察|关于)([\u4e00-\u9fff]{2,7}?)(?:工作)?(?:考察|视察|调研)?时?的?"
+                           r"(?:系列)?重要(?:讲话|指示)")
+
+
+def _leader_places(text: str) -> list[Place]:
+    """The provinces and prefectures whose speeches the text cites (``_LEADER_PLACE``), written in
+    full or without 省/市/自治区; a name with namesakes at those levels is left out, and a county is
+    never taken (it would be the report's region, which this must not decide)."""
+    found = []
+    for clause in _LEADER_CLAUSE.findall(text):
+        for name in _LEADER_PLACE.findall(clause):
+            candidates = {p for n in (name, f"{name}省", f"{name}市") for p in gazetteer().get(n, [])
+                          if p.level in ("province", "prefecture")}
+            if not candidates and len(name) >= 2:
+                candidates = {p for n, ps in gazetteer().items() if n.startswith(name) and n.endswith("自治区")
+                              for p in ps if p.level == "province"}
+            if len(candidates) == 1:
+                found.append(candidates.pop())
+    return found
+
+
+def _fill_from_leader(meta: Meta, text: str, warn: list[str]) -> None:
+    """Province and prefecture of a report that names neither, from the speeches it cites, when they
+    agree with each other and with what is known (a county or township report only for the
+    prefecture)."""
+    places = _leader_places(text)
+    provinces = {p.name if p.level == "province" else p.province for p in places}
+    if len(provinces) != 1 or (meta.province and meta.province not in provinces):
+        return
+    province = provinces.pop()
+    if not meta.province:
+        meta.province = province
+        warn.append(f"province {province} inferred from the leader's speeches the report cites")
+    prefectures = {p.name for p in places if p.level == "prefecture"}
+    if len(prefectures) == 1 and not meta.prefecture and meta.level in ("county", "township"):
+        meta.prefecture = prefectures.pop()
+        warn.append(f"prefecture {meta.prefecture} inferred from the leader's speeches the report cites")
+
+
 def _set_place(meta: Meta, place: Place) -> None:
     meta.region, meta.level, meta.adcode = place.name, place.level, place.adcode
     meta.province = place.province if place.level != "province" else place.name
@@ -353,10 +397,10 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
     # Issuing body and place, from the most explicit statement: the organ a title starts with or
     # an organ line of the front, the title's place, the subject of the opening sentence, the
     # corpus folder, and last the places the text names (a warning says so).
-    body, place = _issuing_body(doc, meta.title, head)
+    body, place, bare = _issuing_body(doc, meta.title, head)
     not_a_report = meta.doc_type == "other" and _latin(head[:300])
     if not_a_report:
-        body, place = None, None  # a README or an English page: not a report, so no issuer or place
+        body, place, bare = None, None, ""  # a README or an English page: not a report, so no issuer or place
         warn.append("not a report (mostly Latin text): no issuing body or place read")
     if signed_by is not None and (body is None or not body.name) and (place is None or signed_by.place == place):
         body = signed_by  # the organ that signs the report at its end
@@ -373,6 +417,11 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         place = _place_from_mentions(doc.text, head, warn)
     if place is not None:
         _set_place(meta, place)
+        # (a 政府工作报告's body is its place's 人民政府 below, whatever its opening says)
+        composed = compose_body(bare, place) if not meta.body and meta.doc_type != "gov_work_report" else None
+        if composed is not None:
+            meta.body, meta.body_type, meta.department = composed.name, composed.body_type, composed.department
+            warn.append(f"issuing body {composed.name}: the opening's {bare} with the report's place")
     if not meta.province and meta.level not in ("national", "province") and (
             meta.doc_type == "fazhi_report" or (meta.region and meta.doc_type != "gov_work_report")):
         meta.province = _only_province_named(doc.text)
@@ -386,6 +435,9 @@ def extract_meta(doc: Document, overrides: dict | None = None) -> Meta:
         meta.level, evidence = self_level(([meta.title] if meta.title else []) + _front_lines(doc), head)
         if meta.level:
             warn.append(f"level {meta.level} read from what the report calls itself ({evidence}); place not named")
+    if meta.doc_type == "fazhi_report" and meta.level not in ("national", "province") and (
+            not meta.province or not meta.prefecture):
+        _fill_from_leader(meta, doc.text[:3000], warn)
     if not meta.body and meta.doc_type == "gov_work_report" and meta.region:
         meta.body = "国务院" if meta.level == "national" else f"{meta.region}人民政府"
         meta.body_type = "government"

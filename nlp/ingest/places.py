@@ -201,7 +201,8 @@ def _name_only(namesakes: list[Place]) -> Place | None:
 @lru_cache(maxsize=1)
 def _brand_pattern() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
     """法治广东, 法治岳阳: a province or prefecture's short name after 法治, the brand reports give
-    their own place's rule-of-law drive ("为全面提升法治岳阳水平贡献力量")."""
+    their own place's rule-of-law drive ("为全面提升法治岳阳水平贡献力量"); and the slogan of a
+    place's own contribution ("干出杭州担当", "展现浙江担当")."""
     short: dict[str, list[Place]] = {}
     for name, places in gazetteer().items():
         for p in places:
@@ -210,13 +211,15 @@ def _brand_pattern() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
                 if len(base) >= 2 and base != name:
                     short.setdefault(base, []).append(p)
     names = "|".join(map(re.escape, sorted(short, key=len, reverse=True)))
-    return re.compile(rf"法治({names})(?=建设|水平|考评|考核|示范|指数|[”\"」]|[，。、,])"), short
+    return re.compile(rf"法治({names})(?=建设|水平|考评|考核|示范|指数|[”\"」]|[，。、,])"
+                      rf"|(?:干出|展现|彰显|体现|扛起|贡献)({names})担当"), short
 
 
 def brand_places(text: str) -> list[Place]:
     """The places whose 法治X brand ``text`` uses (each namesake of a short name, e.g. 吉林 twice)."""
     pattern, short = _brand_pattern()
-    return [p for name in dict.fromkeys(pattern.findall(text)) for p in short[name]]
+    names = dict.fromkeys(a or b for a, b in pattern.findall(text))
+    return [p for name in names for p in short[name]]
 
 
 def township_subject(s: str, context: str = "") -> Place | None:
