@@ -57,6 +57,9 @@ def test_a_count_of_people_is_named_by_what_they_are_or_did(text, expected):
     ("开展普法讲座12场，服务群众300人。", [("12场", "publicity_events"), ("300人", "other")]),
     # a cue of its own wins over the audience
     ("开展普法活动20场，解答法律咨询500人次。", [("20场", "publicity_events"), ("500人次", "legal_consultations")]),
+    # households an activity reached are its audience too; households otherwise named are not
+    ("开展入户送法走访群众2.1万户。", [("2.1万户", "publicity_audience")]),
+    ("全市共有人民调解委员会120个，服务群众3000户。", [("120个", "mediation_organizations"), ("3000户", "other")]),
 ])
 def test_attendance_is_the_audience_of_the_activity(text, expected):
     assert named(text) == expected
@@ -110,6 +113,7 @@ def test_counts_in_a_list_share_the_phrase_before_them(text, expected):
     # the same words inside the name of something else: departments, the reform itself
     ("全区47个行政审批部门开展自查。", [("47个", "other")]),
     ("确定了70个省级行政许可主体。", [("70个", "other")]),
+    ("向乡镇下放行政执法职权事项120项。", [("120项", "approval_items")]),
 ])
 def test_approval_items_are_named_by_their_classes(text, expected):
     assert named(text) == expected

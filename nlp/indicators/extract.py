@@ -135,7 +135,7 @@ def load_rules(path: str | None = None) -> Rules:
 
     def audience(t: IndicatorType, unit: str) -> IndicatorType | None:
         a = by_name.get(t.audience)
-        return a if a is not None and unit in attendance and unit in a.units else None
+        return a if a is not None and unit in attendance else None  # 送法走访15.3万户: households reached
 
     noun = {u: {c: t for c, ts in cue_types.items() if (t := counted(ts, u)) is not None} for u in units}
 
