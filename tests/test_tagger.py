@@ -387,3 +387,27 @@ def test_a_passing_mention_in_a_rule_of_law_report_is_not_a_second_label():
                                           ["leadership_accountability", "legal_publicity"]]
     model.relative_floor = None  # a model saved before the floor tags as it did
     assert model.predict(X).tolist() == [[1, 1, 0], [1, 1, 0], [1, 1, 0]]
+
+
+def test_a_reports_front_matter_gets_no_domain():
+    """no_domain_roles: a 法治政府建设 report's front matter (title, dates, the site's menu "政务公开
+    政务服务 …") is about no domain (labeling brief rule 10); a work report's unit and a report's
+    body keep their scores; a model saved before the rule tags as it did."""
+    import pandas as pd
+
+    from nlp.tagger.prediction import PooledPrediction
+
+    model = PooledPrediction()
+    model.classes_ = np.array(["administrative_reform", "legal_publicity"])
+    model.thresholds_ = np.full(2, 0.3)
+    model.pool_genres = ("gov_work_report", "")
+    model._proba_texts = lambda X: np.array([[0.8, 0.1], [0.8, 0.1], [0.8, 0.1]])
+    model._calibrate = lambda p, genres=None: p
+    X = pd.DataFrame({"text": ["首页政务公开政务服务", "首页政务公开政务服务", "深化放管服改革"],
+                      "genre": ["fazhi_report", "gov_work_report", "fazhi_report"],
+                      "role": ["front_matter", "front_matter", "achievements"]})
+    model.no_domain_roles = ("front_matter",)
+    assert model.predict(X).tolist() == [[0, 0], [1, 0], [1, 0]]
+    assert model.predict_proba(X)[0].tolist() == [0.0, 0.0]
+    model.no_domain_roles = None
+    assert model.predict(X).tolist() == [[1, 0], [1, 0], [1, 0]]

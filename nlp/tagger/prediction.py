@@ -227,11 +227,19 @@ class PooledPrediction:
         return self.pool_documents(self._calibrate(self._proba_texts(X), ctx.genre), X, ctx.genre)
 
     def pool_documents(self, P: np.ndarray, X, genres: list[str]) -> np.ndarray:
-        """Calibrated probabilities ``P`` of the units ``X`` pooled along their documents'
-        structure, when the model does that (``document_pooling``) and ``X`` has a structure."""
-        if not getattr(self, "document_pooling", False):
-            return P
-        return pool_documents(P, document_structure(X), ~self._pools(genres))
+        """Calibrated probabilities ``P`` of the units ``X`` read in their documents: pooled along
+        their structure, when the model does that (``document_pooling``) and ``X`` has a structure,
+        and 0 for the units read whole in a section role that has no domain (``no_domain_roles``:
+        a report's front matter)."""
+        if getattr(self, "document_pooling", False):
+            P = pool_documents(P, document_structure(X), ~self._pools(genres))
+        roles = getattr(self, "no_domain_roles", None)
+        if roles and len(P):
+            none = np.isin(np.asarray(as_units(X)[1].role, dtype=object), list(roles)) & ~self._pools(genres)
+            if none.any():
+                P = P.copy()
+                P[none] = 0.0
+        return P
 
     def labels_from(self, P: np.ndarray, genres: list[str] | None = None) -> list[list[str]]:
         """Label lists (of ``str``) of probability rows, with the per-domain (and per-genre)
@@ -292,7 +300,8 @@ class TaggerPredictor(PooledPrediction):
                  features, heads: list, sentence_pooling: bool, taxonomy_version: str, card: dict,
                  pool_genres: tuple[str, ...] | None = None, genre_calibration: dict | None = None,
                  genre_thresholds: dict | None = None, genre_heads: dict | None = None,
-                 document_pooling: bool = False, relative_floor: float | None = None) -> None:
+                 document_pooling: bool = False, relative_floor: float | None = None,
+                 no_domain_roles: tuple[str, ...] | None = None) -> None:
         self.classes_ = classes
         self.thresholds_ = thresholds
         self.calibration_ = calibration
@@ -307,5 +316,6 @@ class TaggerPredictor(PooledPrediction):
         self.genre_estimators_ = genre_heads or {}
         self.document_pooling = document_pooling
         self.relative_floor = relative_floor
+        self.no_domain_roles = no_domain_roles
         self.genre_stacks_ = {g: stack_heads(h) for g, h in self.genre_estimators_.items()}
         self.stack_ = stack_heads(heads)

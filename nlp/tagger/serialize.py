@@ -39,7 +39,7 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
-                   "relative_floor": None, "genre_C": None}
+                   "relative_floor": None, "genre_C": None, "no_domain_roles": None}
 
 
 def library_versions() -> dict[str, str]:
@@ -333,6 +333,7 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         genre_heads=_genre_heads(config, arrays, LinearHead),
         document_pooling=params["document_pooling"],
         relative_floor=params["relative_floor"],
+        no_domain_roles=params["no_domain_roles"],
         genre_calibration=_genre_arrays(config)[0],
         genre_thresholds=_genre_arrays(config)[1],
     )
