@@ -43,16 +43,21 @@ class Body:
 
 
 @lru_cache(maxsize=1)
+def _department_table() -> dict:
+    return yaml.safe_load(read_data_text("departments.yaml"))
+
+
+@lru_cache(maxsize=1)
 def departments() -> dict[str, str]:
     """The names reports use for a department → its normalized name."""
-    table = yaml.safe_load(read_data_text("departments.yaml"))
-    return {alias: norm for norm, aliases in table.items() if norm != "abbreviations" for alias in aliases}
+    return {alias: norm for norm, aliases in _department_table().items() if norm != "abbreviations"
+            for alias in aliases}
 
 
 @lru_cache(maxsize=1)
 def abbreviations() -> frozenset[str]:
     """Departments' short forms (人社局, 卫健委), listed in ``departments.yaml``."""
-    return frozenset(yaml.safe_load(read_data_text("departments.yaml")).get("abbreviations", []))
+    return frozenset(_department_table().get("abbreviations", []))
 
 
 @lru_cache(maxsize=1)

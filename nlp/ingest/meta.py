@@ -33,6 +33,7 @@ from nlp.ingest.places import (
     place_in_name,
     places_in_text,
     resolve,
+    short_place_names,
 )
 
 MIN_MENTIONS = 3  # a place named twice is as often a neighbour or a superior as the report's own
@@ -317,11 +318,8 @@ def _leader_places(text: str) -> list[Place]:
     found = []
     for clause in _LEADER_CLAUSE.findall(text):
         for name in _LEADER_PLACE.findall(clause):
-            candidates = {p for n in (name, f"{name}省", f"{name}市") for p in gazetteer().get(n, [])
+            candidates = {p for p in [*gazetteer().get(name, []), *short_place_names().get(name, [])]
                           if p.level in ("province", "prefecture")}
-            if not candidates and len(name) >= 2:
-                candidates = {p for n, ps in gazetteer().items() if n.startswith(name) and n.endswith("自治区")
-                              for p in ps if p.level == "province"}
             if len(candidates) == 1:
                 found.append(candidates.pop())
     return found

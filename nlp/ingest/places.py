@@ -199,10 +199,9 @@ def _name_only(namesakes: list[Place]) -> Place | None:
 
 
 @lru_cache(maxsize=1)
-def _brand_pattern() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
-    """法治广东, 法治岳阳: a province or prefecture's short name after 法治, the brand reports give
-    their own place's rule-of-law drive ("为全面提升法治岳阳水平贡献力量"); and the slogan of a
-    place's own contribution ("干出杭州担当", "展现浙江担当")."""
+def short_place_names() -> dict[str, list[Place]]:
+    """Provinces and prefectures by their short names (广东, 岳阳, 广西, 鄂尔多斯): the name without
+    省/市/自治区/地区/盟, as brands and speeches write it."""
     short: dict[str, list[Place]] = {}
     for name, places in gazetteer().items():
         for p in places:
@@ -210,16 +209,23 @@ def _brand_pattern() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
                 base = re.sub(r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|省|市|地区|盟)$", "", name)
                 if len(base) >= 2 and base != name:
                     short.setdefault(base, []).append(p)
-    names = "|".join(map(re.escape, sorted(short, key=len, reverse=True)))
+    return short
+
+
+@lru_cache(maxsize=1)
+def _brand_pattern() -> re.Pattern[str]:
+    """法治广东, 法治岳阳: a province or prefecture's short name after 法治, the brand reports give
+    their own place's rule-of-law drive ("为全面提升法治岳阳水平贡献力量"); and the slogan of a
+    place's own contribution ("干出杭州担当", "展现浙江担当")."""
+    names = "|".join(map(re.escape, sorted(short_place_names(), key=len, reverse=True)))
     return re.compile(rf"法治({names})(?=建设|水平|考评|考核|示范|指数|[”\"」]|[，。、,])"
-                      rf"|(?:干出|展现|彰显|体现|扛起|贡献)({names})担当"), short
+                      rf"|(?:干出|展现|彰显|体现|扛起|贡献)({names})担当")
 
 
 def brand_places(text: str) -> list[Place]:
     """The places whose 法治X brand ``text`` uses (each namesake of a short name, e.g. 吉林 twice)."""
-    pattern, short = _brand_pattern()
-    names = dict.fromkeys(a or b for a, b in pattern.findall(text))
-    return [p for name in names for p in short[name]]
+    names = dict.fromkeys(a or b for a, b in _brand_pattern().findall(text))
+    return [p for name in names for p in short_place_names()[name]]
 
 
 def township_subject(s: str, context: str = "") -> Place | None:
