@@ -56,9 +56,24 @@ def test_changes_ranges_and_cumulative_counts_are_kept_apart():
 @pytest.mark.parametrize("text", [
     "2023年12月5日召开会议", "根据《中华人民共和国行政处罚法》第3条", "〔2023〕5号文件", "第5次会议", "3个工作日内办结",
     "6个月内完成", "落实三项制度", "增强四个意识、做到两个维护", "建立一个专班", "拨打12345热线", "八五普法规划",
+    "深入开展“百名机关党员进校园”活动", "四是深化“万名律师进万家”",
 ])
 def test_what_is_not_an_indicator(text):
     assert find_quantities(text) == []
+
+
+def test_set_phrases_with_numbers_and_nearly_ten_thousand():
+    # 3个100% is a set phrase (only its percentage is a quantity); 近万名 is about 10,000 people;
+    # a round number outside a campaign's quoted name is a count
+    assert [g[1:4] for g in quantities("实现随机抽查部门、领域、事项3个100%。")] == [(100, None, "%")]
+    assert [(g[1], g[3], g[6]) for g in quantities("全区351名科级以上干部和近万名一般干部参加考试")] == [
+        (351, "名", False), (10_000, "名", True)]
+    assert quantities("为千名企业家提供“定制”服务")[0][1] == 1000
+    assert quantities("建成3个示范点，覆盖率100%")[0][1:4] == (3, None, "个")
+
+
+def test_administrative_disputes_settled_are_litigation_cases():
+    assert quantities("2020年通过和解化解行政争议6起。")[0][4] == "litigation_cases"
 
 
 def test_money_goes_to_yuan():

@@ -58,6 +58,8 @@ _BEFORE_UNIT = "".join(sorted(set("".join(_PRE_WORDS) + _RANGE_SEPARATORS + ",.�
 _NUMBER_END = rf"\d{CN_NUM}万亿余多"  # the characters a written number can end with
 _BEFORE_UNIT_SET = frozenset(_BEFORE_UNIT)
 _BIG_OR_APPROX = frozenset("余多万亿")
+_PERCENT_AFTER = re.compile(r"\d+(?:\.\d+)?%")
+_ROUND_ALONE = frozenset(("百", "千", "万"))
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,10 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True
     if "《" in text and text.count("《", 0, start) > text.count("》", 0, start):  # inside a title
         return True
+    if text.startswith("个", end - 1) and _PERCENT_AFTER.match(text, end):  # 事项3个100%: a set phrase
+        return True
+    if num in _ROUND_ALONE and text.count("“", 0, start) > text.count("”", 0, start):
+        return True  # “百名机关党员进校园”: a campaign's name, not a count
     head = num[0]
     if head in CN_NUM:
         if _BIG_OR_APPROX.isdisjoint(num):
