@@ -18,7 +18,7 @@ def named(text: str) -> list[tuple[str, str]]:
     ("将学习贯彻会议精神纳入支部学习计划，召开党组会20场次。", [("20场次", "other")]),
     ("我县选送5件案件参加省级评查，有3件获评优秀。", [("5件", "other"), ("3件", "other")]),
     # ... but a cue in the number's own phrase still does, and a bare count still inherits
-    ("局党组理论学习中心组集中学习12场次。", [("12场次", "law_study_sessions")]),
+    ("局党组理论学习中心组集中学习法律法规12场次。", [("12场次", "law_study_sessions")]),
     ("全年受理法律援助案件704件，办结471件。", [("704件", "legal_aid_cases"), ("471件", "legal_aid_cases")]),
 ])
 def test_the_cue_before_a_number_is_in_its_comma_phrase(text, expected):
@@ -48,7 +48,7 @@ def test_a_count_of_people_is_named_by_what_they_are_or_did(text, expected):
 
 @pytest.mark.parametrize("text,expected", [
     ("组织法律知识学习考试9期，参与人数21万人次。", [("9期", "law_study_sessions"), ("21万人次", "trainees")]),
-    ("组织专题学习4次，覆盖镇村干部200余人次。", [("4次", "law_study_sessions"), ("200余人次", "trainees")]),
+    ("组织法治专题学习4次，覆盖镇村干部200余人次。", [("4次", "law_study_sessions"), ("200余人次", "trainees")]),
     ("发放宣传手册200份，悬挂横幅30幅，现场讲解58人次。",
      [("200份", "publicity_materials"), ("58人次", "publicity_audience")]),
     ("开展法治讲座12场，受众3000余人次。", [("12场", "publicity_events"), ("3000余人次", "publicity_audience")]),
@@ -150,3 +150,13 @@ def test_a_users_file_without_the_new_keys_still_loads(tmp_path):
     rules.write_text("units: [场, 人次]\ntypes:\n  talks:\n    cues: [讲座]\n    units: [场]\n", encoding="utf-8")
     got = find_quantities("举办讲座3场，其中专题讲座12场，受众500人次。", load_rules(str(rules)))
     assert [q.indicator for q in got] == ["talks", "talks", "other"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("开展“第一议题”学习42次。", [("42次", "other")]),  # political study: no law in its clause
+    ("党委理论学习中心组2次集中学习党的二十大报告。", [("2次", "other")]),
+    ("专题学习习近平法治思想4次。", [("4次", "law_study_sessions")]),
+    ("市政府常务会议集体学法6次。", [("6次", "law_study_sessions")]),
+])
+def test_law_study_sessions_are_about_law(text, expected):
+    assert named(text) == expected

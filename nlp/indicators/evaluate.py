@@ -4,7 +4,7 @@ The annotations (``labels/indicators/annotations.jsonl``) reference paragraphs o
 (``file``, ``line``, ``span``, ``sha``, as domain labels do; never the text) and list each
 paragraph's quantity statements (``value``, ``unit``, ``indicator``, ``approx``, ``qualifier``).
 A paragraph's statements are compared as multisets: exact triples (indicator, value, unit) and
-values alone (value, unit). ``split`` (dev / test) keeps the paragraphs the extractor's rules
+values alone (value, unit). ``split`` (dev, dev2 / test) keeps the paragraphs the extractor's rules
 were tuned on apart from those they never saw.
 """
 

@@ -70,6 +70,9 @@ class IndicatorType:
     cues: tuple[str, ...]
     units: frozenset[str]
     audience: str = ""  # the type counting the people this activity reached (讲座 → 受众, 培训 → 参训人次)
+    # words one of which the quantity's clause must hold for this type (学法 sessions must be about
+    # law: 开展“第一议题”学习42次 is political study, ``other``); empty: no condition
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def load_rules(path: str | None = None) -> Rules:
     data = yaml.safe_load(read_data_text("indicators.yaml", path))
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
-                                str(t.get("audience") or ""))
+                                str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()))
                   for name, t in data["types"].items())
     by_name = {t.name: t for t in types}
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
@@ -231,7 +234,7 @@ class Quantity:
 def _excluded(text: str, num: str, start: int, end: int) -> bool:
     """The number ``num`` at ``start`` (its measure word ending at ``end``) is no quantity."""
     previous = text[start - 1 : start]  # "" at the start of the text
-    if previous == "第":  # an ordinal
+    if previous in "第届":  # an ordinal (第3次; 十五届十次全会)
         return True
     if previous in "〔[［(（" and _DOC_NUMBER.match(text, start):
         return True  # 〔2023〕5号
@@ -371,6 +374,10 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     itype = _inherited(typed, unit, rules)
+        if itype is not None and itype.requires:  # the clause must say what the type is about
+            stop = clause_ends[i] if i < len(clause_ends) else len(text)
+            if not any(w in text[clause:stop] for w in itype.requires):
+                itype = None
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
             tail = before[-12:]
