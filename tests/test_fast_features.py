@@ -183,7 +183,7 @@ def test_stacked_heads_equal_logistic_regression():
 
 def test_compiled_decision_equals_the_feature_matrices(tmp_path):
     """Prediction computes ``X @ W`` without building X (``nlp.features._kernels``); it must equal the
-    matrix path block by block (word n-grams, char n-grams, cues, word vectors), at both
+    matrix path block by block (word n-grams, char n-grams, cues, word vectors, context, topic line), at both
     levels, and give the same pooled probabilities."""
     from nlp.features.embeddings import save_word_vectors
     from nlp.tagger.estimator import DomainTagger
@@ -196,7 +196,7 @@ def test_compiled_decision_equals_the_feature_matrices(tmp_path):
     save_word_vectors(tmp_path / "v.npz", np.array(words), rng.normal(size=(len(words), 8)).astype(np.float32))
     model = DomainTagger(threshold_folds=0, char_ngrams=(2, 3), word_vectors=str(tmp_path / "v.npz")).fit(
         list(df["text"]), list(df["labels"]))
-    assert [name for name, _ in model.features_.parts_] == ["word", "char", "cues", "w2v", "ctx"]
+    assert [name for name, _ in model.features_.parts_] == ["word", "char", "cues", "w2v", "ctx", "topic"]
     texts = [*TEXTS, *df["text"][:30]]
     W = rng.normal(size=(len(model.features_.get_feature_names_out()), 3))
     xu, xs, owner = model.features_.transform_with_sentences(texts)

@@ -20,13 +20,15 @@ from scipy import sparse
 from nlp.features.char_ngrams import CharNgramTfidf
 from nlp.features.context import Context, ContextFeatures, genre_of
 from nlp.features.cues import CueCounter
+from nlp.features.topic_line import TopicLineCues
 from nlp.features.word_ngrams import WordNgramTfidf
 from nlp.params import Transformer
 from nlp.text.token_batch import TokenBatch, segment_batch
 
 TOKEN_PARTS = ("word", "w2v", "cues")  # blocks that read a TokenBatch (units and sentences)
 LEAD_PARTS = ("lead",)  # a word n-gram block over each unit's first sentence (unit level)
-CONTEXT_PARTS = ("ctx",)  # the unit's place in its document (``nlp.features.context``; unit level)
+CONTEXT_PARTS = ("ctx", "topic")  # the unit's place in its document (``nlp.features.context``) and
+# what its own heading or numbered opening clause names (``nlp.features.topic_line``); unit level
 CONTEXT_COLUMNS = ("section", "role", "is_heading", "genre")
 
 
@@ -83,14 +85,16 @@ class UnitFeatures(Transformer):
     vector block); ``lead``: word n-grams of the unit's first sentence in columns of their own
     (what a report's paragraph is about is said first: "一是落实第一责任人责任。…");
     ``context``: the heading path, section role, heading flag and genre
-    (``nlp.features.context``). A unit's sentences share its lead and context columns. Learned:
+    (``nlp.features.context``); ``topic_line``: cue counts of the unit's own heading or numbered
+    opening clause (``nlp.features.topic_line``). A unit's sentences share its lead and context
+    columns. Learned:
     ``parts_``, a list of ``(name, fitted transformer)`` in column order. Input: see ``as_units``.
     """
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
                  word_vectors: str | None = None, convention_cues: bool = False, lead: bool = False,
-                 context: bool = False) -> None:
+                 context: bool = False, topic_line: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -100,6 +104,7 @@ class UnitFeatures(Transformer):
         self.convention_cues = convention_cues
         self.lead = lead
         self.context = context
+        self.topic_line = topic_line
 
     def unfitted_parts(self) -> list[tuple[str, object]]:
         parts: list[tuple[str, object]] = [
@@ -118,6 +123,8 @@ class UnitFeatures(Transformer):
                                                  max_features=self.max_features)))
         if self.context:
             parts.append(("ctx", ContextFeatures(min_df=self.min_df)))
+        if self.topic_line:
+            parts.append(("topic", TopicLineCues()))
         return parts
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
@@ -141,6 +148,8 @@ class UnitFeatures(Transformer):
             return batch
         if name in LEAD_PARTS:
             return batch.first_sentences()
+        if name == "topic":
+            return texts, ctx
         if name in CONTEXT_PARTS:
             return ctx
         return texts
@@ -211,7 +220,7 @@ class UnitFeatures(Transformer):
                 continue
             if name in LEAD_PARTS or name in CONTEXT_PARTS:  # unit level; a unit's sentences share it
                 z = (part.decision(batch.first_sentences(), Wb) if name in LEAD_PARTS
-                     else part.transform(ctx) @ Wb)
+                     else part.transform(self._input(name, batch, texts, ctx)) @ Wb)
                 zu += z
                 if sentences:
                     zs += z[owner]

@@ -156,6 +156,13 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
             reads as administrative reform. None: off. In-genre out-of-fold scores (5 folds by
             document): 181 front-matter units, 0 labeled, 3 tagged; paragraphs micro-F1 0.8716 ->
             0.8740, macro-F1 (10+) 0.8358 -> 0.8377.
+        topic_line: cue counts of the unit's own topic line — its text when it is a heading, its
+            opening clause when it is a numbered paragraph ("（一）加强组织领导，…") — in columns of
+            their own (``nlp.features.topic_line``; phrases in ``nlp/data/topic_cues.yaml``), read by
+            the in-genre heads only: what a unit is about is said there (brief rule 1), and the
+            same word in a body is often a passing mention. In-genre out-of-fold scores (5 folds by
+            document, shipped settings): paragraphs micro-F1 0.8740 -> 0.8827, macro-F1 (10+)
+            0.8377 -> 0.8392; work reports unchanged (micro 0.9496, core four 0.9685, all ten 0.9443).
         random_state: seeds fold shuffling and the solver.
         taxonomy_path: a taxonomy YAML (None → the packaged one).
 
@@ -172,7 +179,8 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                  context: bool = True, pool_genres: tuple[str, ...] | None = WORK_REPORT_POOLING,
                  genre_weight: float = 8.0, genre_thresholds: bool = True, genre_heads: bool = True,
                  document_pooling: bool = True, relative_floor: float | None = 0.7,
-                 genre_C: float | None = 2.0, no_domain_roles: tuple[str, ...] | None = ("front_matter",)) -> None:
+                 genre_C: float | None = 2.0, no_domain_roles: tuple[str, ...] | None = ("front_matter",),
+                 topic_line: bool = True) -> None:
         self.head = head
         self.C = C
         self.word_ngrams = word_ngrams
@@ -198,6 +206,7 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         self.relative_floor = relative_floor
         self.genre_C = genre_C
         self.no_domain_roles = no_domain_roles
+        self.topic_line = topic_line
 
     def _base(self, C: float | None = None):
         if self.head is not None:
@@ -333,7 +342,8 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         Y = to_matrix(y, tax.codes)
         self.features_ = UnitFeatures(self.word_ngrams, self.char_ngrams, self.min_df, self.cues,
                                       word_vectors=self.word_vectors, convention_cues=self.convention_cues,
-                                      lead=self.lead, context=self.context).fit(X)
+                                      lead=self.lead, context=self.context,
+                                      topic_line=self.topic_line).fit(X)
         Xf, sent = self._features(X, ctx.genre)
         in_genre = np.array([g == IN_GENRE for g in ctx.genre], dtype=bool)
         sets = self._fit_sets(Xf, Y, sent, None, in_genre)

@@ -39,7 +39,8 @@ FORMAT_VERSION = 2  # 2: hashed word n-grams (nlp.features.word_ngrams), one seg
 PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vectors", "convention_cues",
                      "sentence_pooling")
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
-                   "relative_floor": None, "genre_C": None, "no_domain_roles": None}
+                   "relative_floor": None, "genre_C": None, "no_domain_roles": None,
+                   "topic_line": False}
 
 
 def library_versions() -> dict[str, str]:
@@ -259,7 +260,7 @@ def _features(params: dict, vocabs: dict, arrays, terms: bool = True):
 
     feats = UnitFeatures(params["word_ngrams"], params["char_ngrams"], params["min_df"], params["cues"],
                          word_vectors=params["word_vectors"], convention_cues=params["convention_cues"],
-                         lead=params["lead"], context=params["context"])
+                         lead=params["lead"], context=params["context"], topic_line=params["topic_line"])
     return feats.from_arrays(arrays, vocabs, terms)
 
 

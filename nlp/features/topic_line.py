@@ -1,0 +1,102 @@
+"""What a unit's own topic line names: cue counts of its heading, or of the opening clause of a
+numbered paragraph, in columns of their own.
+
+Why: in a 法治政府建设 report almost every paragraph names 执法, 复议 or 普法 somewhere, and what a
+unit is about is said by its heading ("（三）深入推进严格规范公正文明执法") or its opening clause
+("（一）加强组织领导，压实普法责任。…", "一是落实第一责任人责任。…"). The same word counts for
+little in a body and for much in a topic line, which a linear head can only learn when the topic
+line has columns of its own; dense per-domain counts generalize from ~1,000 in-genre labels where
+n-grams of the line would not. Phrases: ``nlp/data/topic_cues.yaml`` beside the taxonomy's cues.
+
+Input: ``(texts, context)`` (``nlp.features.context.Context``: the heading flag is read). Output:
+2 × domains columns — the counts in a heading unit's text, then in a numbered body unit's opening
+clause — log(1 + count); a unit that is neither has zeros. Units of both genres fill them: the
+in-genre heads learn from both (in-genre units weighted higher), and filling them only for 法治政府建设
+reports scored lower in in-genre cross-validation (paragraphs micro-F1 0.8827 -> 0.8753). The
+work-report heads never read them (``nlp.features.units.CONTEXT_PARTS``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import yaml
+from scipy import sparse
+
+from nlp.features.cues import CueCounter
+from nlp.ingest.structure import load_structure_rules
+from nlp.params import Transformer
+from nlp.resources import read_data_text
+from nlp.taxonomy import load_taxonomy
+
+CLAUSE_END = re.compile(r"[。；：！？]")
+MAX_CLAUSE = 60  # characters: a longer "opening clause" is a body sentence, not a topic line
+
+
+def topic_line(text: str, is_heading: bool, numbered: re.Pattern[str]) -> tuple[str, str]:
+    """``(heading text, opening clause)`` of a unit; either may be ''."""
+    text = text.strip()
+    if is_heading:
+        return text, ""
+    m = numbered.match(text)
+    if not m:
+        return "", ""
+    end = CLAUSE_END.search(text, m.end())
+    clause = text[m.end() : end.start() if end else len(text)]
+    return "", clause[:MAX_CLAUSE]
+
+
+class TopicLineCues(Transformer):
+    """Cue counts of each unit's heading or numbered opening clause (see the module docstring).
+
+    Parameters: ``taxonomy_path``, ``cues_path`` (None: the packaged ``topic_cues.yaml``).
+    Learned: ``counter_`` (a ``CueCounter`` holding the phrase lists, saved with a model).
+    """
+
+    def __init__(self, taxonomy_path: str | None = None, cues_path: str | None = None) -> None:
+        self.taxonomy_path = taxonomy_path
+        self.cues_path = cues_path
+
+    def fit(self, X=None, y=None):
+        tax = load_taxonomy(self.taxonomy_path)
+        owners: dict[str, list[int]] = {}
+        for j, d in enumerate(tax.domains):
+            for cue in d.cues:
+                owners.setdefault(cue, []).append(j)
+        extra = yaml.safe_load(read_data_text("topic_cues.yaml", self.cues_path)) or {}
+        for code, cues in extra.items():
+            if code not in tax.codes:
+                raise ValueError(f"topic cues: unknown domain {code!r} (not in the taxonomy)")
+            for cue in cues or []:
+                js = owners.setdefault(str(cue), [])
+                if tax.codes.index(code) not in js:
+                    js.append(tax.codes.index(code))
+        self.counter_ = CueCounter(self.taxonomy_path).set_cues(list(tax.codes), owners)
+        return self
+
+    def transform(self, X) -> sparse.csr_matrix:
+        texts, ctx = X
+        rules = load_structure_rules()
+        numbered = re.compile("|".join([*(p.pattern for p in rules.heading_levels), rules.item_marker.pattern]))
+        numbered = re.compile(f"(?:{numbered.pattern})")
+        lines = [topic_line(t, bool(h), numbered) for t, h in zip(texts, ctx.is_heading, strict=True)]
+        heads = self.counter_.transform([h for h, _ in lines])
+        opening = self.counter_.transform([c for _, c in lines])
+        return sparse.hstack([heads, opening], format="csr", dtype=np.float64)
+
+    def to_arrays(self, name: str) -> tuple[dict, dict]:
+        return {}, {f"topic__{name}": {"codes": self.counter_.codes_, "cues": self.counter_.cue_domains_}}
+
+    def from_arrays(self, name: str, arrays, vocabs: dict, terms: bool = True):
+        saved = vocabs[f"topic__{name}"]
+        self.counter_ = CueCounter(self.taxonomy_path).set_cues(saved["codes"], saved["cues"])
+        return self
+
+    @property
+    def _n_features_out(self) -> int:
+        return 2 * len(self.counter_.codes_)
+
+    def get_feature_names_out(self, input_features=None):
+        codes = self.counter_.codes_
+        return np.array([f"heading:{c}" for c in codes] + [f"opening:{c}" for c in codes], dtype=object)
