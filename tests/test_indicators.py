@@ -70,6 +70,9 @@ def test_set_phrases_with_numbers_and_nearly_ten_thousand():
         (351, "名", False), (10_000, "名", True)]
     assert quantities("为千名企业家提供“定制”服务")[0][1] == 1000
     assert quantities("建成3个示范点，覆盖率100%")[0][1:4] == (3, None, "个")
+    # an ordinal of a session (十五届十次全会) is none; a count at the very start of a text still is
+    assert quantities("按照市委十五届十次全会安排部署") == []
+    assert quantities("704件法律援助案件全部办结")[0][1:4] == (704, None, "件")
 
 
 def test_administrative_disputes_settled_are_litigation_cases():

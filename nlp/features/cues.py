@@ -19,6 +19,39 @@ from nlp.text.token_batch import SENTENCE_END, TokenBatch, code_points
 STOCK_PHRASES = "stock_phrases"  # convention_cues.yaml: phrases that alone signal no domain
 
 
+def taxonomy_cue_owners(tax) -> dict[str, list[int]]:
+    """Each taxonomy cue → the columns (domain indices) it counts in."""
+    owners: dict[str, list[int]] = {}
+    for j, d in enumerate(tax.domains):
+        for cue in d.cues:
+            owners.setdefault(cue, []).append(j)
+    return owners
+
+
+def add_stock_phrases(codes: list[str], owners: dict[str, list[int]], phrases) -> list[str]:
+    """Stock phrases in one column of their own (appended to ``codes``); matched whole, they also
+    hide the shorter cues inside them (文明执法 in 严格规范公正文明执法). Returns the phrases."""
+    stock = [str(c) for c in phrases or []]
+    if stock:
+        codes.append(STOCK_PHRASES)
+        for cue in stock:
+            owners[cue] = [len(codes) - 1]
+    return stock
+
+
+def add_domain_cues(owners: dict[str, list[int]], extra: dict, tax, source: str, stock: list[str] = ()) -> None:
+    """Add a data file's ``{domain: [phrases]}`` to ``owners``; an unknown domain, or a phrase that
+    is also a stock phrase, is an error naming ``source``."""
+    for code, cues in extra.items():
+        if code not in tax.codes:
+            raise ValueError(f"{source}: unknown domain {code!r} (not in the taxonomy)")
+        for cue in cues or []:
+            if str(cue) in stock:
+                raise ValueError(f"{source}: {cue!r} is both a stock phrase and a {code} cue")
+            if tax.codes.index(code) not in owners.setdefault(str(cue), []):
+                owners[str(cue)].append(tax.codes.index(code))
+
+
 class CueCounter(Transformer):
     """log(1 + number of a domain's cue words in the text), one column per domain.
 
@@ -42,26 +75,12 @@ class CueCounter(Transformer):
 
     def fit(self, X=None, y=None):
         tax = load_taxonomy(self.taxonomy_path)
-        owners: dict[str, list[int]] = {}
-        for j, d in enumerate(tax.domains):
-            for cue in d.cues:
-                owners.setdefault(cue, []).append(j)
+        owners = taxonomy_cue_owners(tax)
         codes = list(tax.codes)
         if self.conventions:
             extra = yaml.safe_load(read_data_text("convention_cues.yaml", self.conventions_path)) or {}
-            stock = [str(c) for c in extra.pop(STOCK_PHRASES, None) or []]
-            if stock:  # their own column; they also hide the shorter cues inside them
-                codes.append(STOCK_PHRASES)
-                for cue in stock:
-                    owners[cue] = [len(codes) - 1]
-            for code, cues in extra.items():
-                if code not in tax.codes:
-                    raise ValueError(f"convention cues: unknown domain {code!r} (not in the taxonomy)")
-                for cue in cues or []:
-                    if str(cue) in stock:
-                        raise ValueError(f"convention cues: {cue!r} is both a stock phrase and a {code} cue")
-                    if tax.codes.index(code) not in owners.setdefault(str(cue), []):
-                        owners[str(cue)].append(tax.codes.index(code))
+            stock = add_stock_phrases(codes, owners, extra.pop(STOCK_PHRASES, None))
+            add_domain_cues(owners, extra, tax, "convention cues", stock)
         return self.set_cues(codes, owners)
 
     def to_arrays(self, name: str) -> tuple[dict, dict]:

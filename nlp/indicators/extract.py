@@ -234,7 +234,7 @@ class Quantity:
 def _excluded(text: str, num: str, start: int, end: int) -> bool:
     """The number ``num`` at ``start`` (its measure word ending at ``end``) is no quantity."""
     previous = text[start - 1 : start]  # "" at the start of the text
-    if previous in "第届":  # an ordinal (第3次; 十五届十次全会)
+    if previous and previous in "第届":  # an ordinal (第3次; 十五届十次全会)
         return True
     if previous in "〔[［(（" and _DOC_NUMBER.match(text, start):
         return True  # 〔2023〕5号
