@@ -12,8 +12,10 @@ Input: ``(texts, context)`` (``nlp.features.context.Context``: the heading flag 
 2 × domains columns — the counts in a heading unit's text, then in a numbered body unit's opening
 clause — log(1 + count); a unit that is neither has zeros. Units of both genres fill them: the
 in-genre heads learn from both (in-genre units weighted higher), and filling them only for 法治政府建设
-reports scored lower in in-genre cross-validation (paragraphs micro-F1 0.8827 -> 0.8753). The
-work-report heads never read them (``nlp.features.units.CONTEXT_PARTS``).
+reports scored lower in in-genre cross-validation (paragraphs micro-F1 0.8827 -> 0.8753), and so did
+reading the pledge (严格规范公正文明执法, a stock phrase) as enforcement in those reports' topic lines and
+as nothing in work reports' (macro-F1 0.8392 -> 0.8386, enforcement 0.771 -> 0.764). The work-report
+heads never read these columns (``nlp.features.units.CONTEXT_PARTS``).
 """
 
 from __future__ import annotations
@@ -24,14 +26,12 @@ import numpy as np
 import yaml
 from scipy import sparse
 
-from nlp.features.cues import STOCK_PHRASES, CueCounter, add_domain_cues, add_stock_phrases, taxonomy_cue_owners
+from nlp.features.cues import CueCounter, add_domain_cues, taxonomy_cue_owners
 from nlp.ingest.structure import load_structure_rules
 from nlp.params import Transformer
 from nlp.resources import read_data_text
 from nlp.taxonomy import load_taxonomy
 
-IN_GENRE = "fazhi_report"  # nlp.features.context.genre_of
-ENFORCEMENT = "enforcement_supervision"
 CLAUSE_END = re.compile(r"[。；：！？]")
 MAX_CLAUSE = 60  # characters: a longer "opening clause" is a body sentence, not a topic line
 
@@ -52,13 +52,6 @@ def topic_line(text: str, is_heading: bool, numbered: re.Pattern[str]) -> tuple[
 class TopicLineCues(Transformer):
     """Cue counts of each unit's heading or numbered opening clause (see the module docstring).
 
-    The pledge and its variants (``stock_phrases`` of ``nlp/data/convention_cues.yaml``) are read by
-    genre, as the two genres' labels read them: a 法治政府建设 report's heading "（三）深入推进严格规范
-    公正文明执法" is its enforcement section (brief rule 4) and counts for enforcement; in a
-    政府工作报告 (or a text of unknown genre) the pledge is no domain and counts for nothing — and,
-    matched whole, it no longer counts its 执法 either, so those headings do not teach the shared
-    enforcement column that 执法 in a topic line means nothing.
-
     Parameters: ``taxonomy_path``, ``cues_path`` (None: the packaged ``topic_cues.yaml``).
     Learned: ``counter_`` (a ``CueCounter`` holding the phrase lists, saved with a model).
     """
@@ -72,10 +65,7 @@ class TopicLineCues(Transformer):
         owners = taxonomy_cue_owners(tax)
         add_domain_cues(owners, yaml.safe_load(read_data_text("topic_cues.yaml", self.cues_path)) or {}, tax,
                         "topic cues")
-        codes = list(tax.codes)  # the stock phrases' column is folded by genre in ``transform``
-        conventions = yaml.safe_load(read_data_text("convention_cues.yaml")) or {}
-        add_stock_phrases(codes, owners, conventions.get(STOCK_PHRASES))
-        self.counter_ = CueCounter(self.taxonomy_path).set_cues(codes, owners)
+        self.counter_ = CueCounter(self.taxonomy_path).set_cues(list(tax.codes), owners)
         return self
 
     def transform(self, X) -> sparse.csr_matrix:
@@ -84,26 +74,9 @@ class TopicLineCues(Transformer):
         numbered = re.compile("|".join([*(p.pattern for p in rules.heading_levels), rules.item_marker.pattern]))
         numbered = re.compile(f"(?:{numbered.pattern})")
         lines = [topic_line(t, bool(h), numbered) for t, h in zip(texts, ctx.is_heading, strict=True)]
-        in_genre = np.array([g == IN_GENRE for g in ctx.genre], dtype=bool)
-        heads = self._fold(self.counter_.transform([h for h, _ in lines]), in_genre)
-        opening = self._fold(self.counter_.transform([c for _, c in lines]), in_genre)
+        heads = self.counter_.transform([h for h, _ in lines])
+        opening = self.counter_.transform([c for _, c in lines])
         return sparse.hstack([heads, opening], format="csr", dtype=np.float64)
-
-    def _fold(self, counts: sparse.csr_matrix, in_genre: np.ndarray) -> sparse.csr_matrix:
-        """The stock-phrase column folded into enforcement for in-genre rows, dropped for the others."""
-        codes = self.counter_.codes_
-        if STOCK_PHRASES not in codes:
-            return counts.tocsr()
-        counts = counts.tocsc()
-        stock = counts[:, codes.index(STOCK_PHRASES)].toarray().ravel() * in_genre
-        rows = np.flatnonzero(stock)
-        moved = sparse.csr_matrix((stock[rows], (rows, np.full(len(rows), codes.index(ENFORCEMENT)))),
-                                  shape=(counts.shape[0], self._n_domains))
-        return (counts[:, : self._n_domains] + moved).tocsr()
-
-    @property
-    def _n_domains(self) -> int:
-        return len([c for c in self.counter_.codes_ if c != STOCK_PHRASES])
 
     def to_arrays(self, name: str) -> tuple[dict, dict]:
         return {}, {f"topic__{name}": {"codes": self.counter_.codes_, "cues": self.counter_.cue_domains_}}
@@ -115,8 +88,8 @@ class TopicLineCues(Transformer):
 
     @property
     def _n_features_out(self) -> int:
-        return 2 * self._n_domains
+        return 2 * len(self.counter_.codes_)
 
     def get_feature_names_out(self, input_features=None):
-        codes = self.counter_.codes_[: self._n_domains]
+        codes = self.counter_.codes_
         return np.array([f"heading:{c}" for c in codes] + [f"opening:{c}" for c in codes], dtype=object)
