@@ -181,3 +181,18 @@ def test_a_units_topic_line_is_its_heading_or_numbered_opening_clause():
     assert on[0] == {"heading:enforcement_supervision"}
     assert on[1] == {"opening:leadership_accountability", "opening:legal_publicity"}
     assert on[2] == set() and on[3] == on[4] == on[0]
+
+
+def test_explanations_of_an_in_genre_unit_come_from_its_own_heads(aware_model):
+    """A 法治政府建设 unit is labeled by the in-genre heads, which read its heading path and topic line;
+    its explanation weighs those blocks (the default heads give them no weight at all), and names the
+    topic line when it raised the score."""
+    unit = {"text": "（二）深入开展普法宣传教育，举办法治讲座", "section": "一、主要举措", "role": "achievements",
+            "is_heading": True, "genre": "fazhi_report"}
+    out = aware_model.explain(unit, domains=["legal_publicity", "leadership_accountability"])
+    blocks = {k: v for e in out.values() for k, v in e["blocks"].items() if k in ("ctx", "topic")}
+    assert blocks and any(abs(v) > 0 for v in blocks.values())
+    for e in out.values():
+        assert e["topic"] is None or (e["topic"][0] == unit["text"] and e["topic"][1] > 0)
+    plain = aware_model.explain(dict(unit, genre="gov_work_report"), domains=["legal_publicity"])
+    assert all(plain["legal_publicity"]["blocks"].get(k, 0) == 0 for k in ("ctx", "topic"))

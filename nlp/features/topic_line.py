@@ -49,6 +49,13 @@ def topic_line(text: str, is_heading: bool, numbered: re.Pattern[str]) -> tuple[
     return "", clause[:MAX_CLAUSE]
 
 
+def numbered_pattern() -> re.Pattern[str]:
+    """A numbered heading's or item's marker at the start of a unit (``nlp/data/structure.yaml``)."""
+    rules = load_structure_rules()
+    return re.compile("|".join(f"(?:{p})" for p in [*(h.pattern for h in rules.heading_levels),
+                                                       rules.item_marker.pattern]))
+
+
 class TopicLineCues(Transformer):
     """Cue counts of each unit's heading or numbered opening clause (see the module docstring).
 
@@ -70,9 +77,7 @@ class TopicLineCues(Transformer):
 
     def transform(self, X) -> sparse.csr_matrix:
         texts, ctx = X
-        rules = load_structure_rules()
-        numbered = re.compile("|".join([*(p.pattern for p in rules.heading_levels), rules.item_marker.pattern]))
-        numbered = re.compile(f"(?:{numbered.pattern})")
+        numbered = numbered_pattern()
         lines = [topic_line(t, bool(h), numbered) for t, h in zip(texts, ctx.is_heading, strict=True)]
         heads = self.counter_.transform([h for h, _ in lines])
         opening = self.counter_.transform([c for _, c in lines])

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
+from nlp.features.topic_line import numbered_pattern, topic_line
 from nlp.features.units import CONTEXT_PARTS, LEAD_PARTS, UnitFeatures, as_units
 from nlp.tagger.prediction import (
     IN_GENRE,
@@ -389,10 +390,13 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
     def explain(self, unit: str | dict, top: int = 6, domains: list[str] | None = None) -> dict[str, dict]:
         """Why ``unit`` (a text, or a unit row with its context) got each label, in its own words.
 
-        Per domain (by default the ones it is tagged with): ``score`` (its probability);
+        Per domain (by default the ones it is tagged with), from the heads that label the unit (its
+        genre's own when it has them): ``score`` (its probability);
         ``sentence``, the part the score came from (with sentence pooling the highest-scoring
         sentence, else the whole unit); ``heading``, the heading path when the unit's context
         raised the score, with how much; ``lead``, the unit's opening clause when it did;
+        ``topic``, its own heading or numbered opening clause (``nlp.features.topic_line``) when
+        that raised it;
         ``cues``, the taxonomy and convention cue phrases of that domain found in the text; and
         ``terms``, the word n-grams that raised the score most; ``blocks``, each feature block's
         total contribution to the decision value (word n-grams, cue counts, word vectors, lead,
@@ -405,7 +409,10 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         xu, xs, _ = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
         pools = bool(self._pools(ctx.genre)[0]) and xs is not None and xs.shape[0] > 0
         xf = sparse.vstack([xu, xs], format="csr") if pools else xu
-        raw = self._proba(self.estimators_, xf)
+        # the heads that label this unit: its genre's own (法治政府建设 reports: they read the
+        # heading path and topic line), else the default ones
+        heads = (getattr(self, "genre_estimators_", None) or {}).get(ctx.genre[0], self.estimators_)
+        raw = self._proba(heads, xf)
         parts = [(name, part._n_features_out) for name, part in self.features_.parts_]
         names = self.features_.get_feature_names_out()
         sentences = [text] + (segment_batch([text]).sentence_texts if pools else [])
@@ -415,10 +422,11 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         out = {}
         for code in domains:
             j = list(self.classes_).index(code)
-            head = self.estimators_[j]
+            head = heads[j]
             best = int(np.argmax(raw[:, j]))
             entry = {"score": round(float(proba[0, j]), 4), "sentence": sentences[best],
-                     "cues": cue_hits.get(code, []), "heading": None, "lead": None, "terms": [], "blocks": {}}
+                     "cues": cue_hits.get(code, []), "heading": None, "lead": None, "topic": None, "terms": [],
+                     "blocks": {}}
             if is_linear(head):
                 contrib = xf[best].multiply(head.coef_.ravel()).tocsr()
                 by_part = {name: 0.0 for name, _ in parts}
@@ -426,6 +434,9 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                     by_part[names[i].split("__", 1)[0]] += v
                 if by_part.get("ctx", 0.0) > 0 and ctx.section[0]:
                     entry["heading"] = (ctx.section[0], round(by_part["ctx"], 4))
+                if by_part.get("topic", 0.0) > 0:
+                    heading, opening = topic_line(text, bool(ctx.is_heading[0]), numbered_pattern())
+                    entry["topic"] = (heading or opening, round(by_part["topic"], 4))
                 if by_part.get("lead", 0.0) > 0:
                     entry["lead"] = (segment_batch([text]).first_sentences_text(0), round(by_part["lead"], 4))
                 words = [(i, v) for i, v in zip(contrib.indices.tolist(), contrib.data.tolist(), strict=True)
