@@ -21,6 +21,7 @@ heads never read these columns (``nlp.features.units.CONTEXT_PARTS``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import yaml
@@ -49,6 +50,7 @@ def topic_line(text: str, is_heading: bool, numbered: re.Pattern[str]) -> tuple[
     return "", clause[:MAX_CLAUSE]
 
 
+@lru_cache(maxsize=1)
 def numbered_pattern() -> re.Pattern[str]:
     """A numbered heading's or item's marker at the start of a unit (``nlp/data/structure.yaml``)."""
     rules = load_structure_rules()
