@@ -409,9 +409,9 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         xu, xs, _ = self.features_.transform_with_sentences(X, sentences=self.sentence_pooling)
         pools = bool(self._pools(ctx.genre)[0]) and xs is not None and xs.shape[0] > 0
         xf = sparse.vstack([xu, xs], format="csr") if pools else xu
-        # the heads that label this unit: its genre's own (法治政府建设 reports: they read the
-        # heading path and topic line), else the default ones
-        heads = (getattr(self, "genre_estimators_", None) or {}).get(ctx.genre[0], self.estimators_)
+        # the heads that label this unit (prediction's own choice: its genre's heads, which read the
+        # heading path and topic line, else the default ones)
+        heads = self._head_sets(ctx.genre[:1])[0][0]
         raw = self._proba(heads, xf)
         parts = [(name, part._n_features_out) for name, part in self.features_.parts_]
         names = self.features_.get_feature_names_out()

@@ -231,11 +231,12 @@ class PooledPrediction:
         their structure, when the model does that (``document_pooling``) and ``X`` has a structure,
         and 0 for the units read whole in a section role that has no domain (``no_domain_roles``:
         a report's front matter)."""
+        whole = ~self._pools(genres)  # the units read as wholes (法治政府建设 reports)
         if getattr(self, "document_pooling", False):
-            P = pool_documents(P, document_structure(X), ~self._pools(genres))
+            P = pool_documents(P, document_structure(X), whole)
         roles = getattr(self, "no_domain_roles", None)
         if roles and len(P):
-            none = np.isin(np.asarray(as_units(X)[1].role, dtype=object), list(roles)) & ~self._pools(genres)
+            none = np.isin(np.asarray(as_units(X)[1].role, dtype=object), list(roles)) & whole
             if none.any():
                 P = P.copy()
                 P[none] = 0.0
