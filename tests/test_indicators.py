@@ -56,7 +56,7 @@ def test_changes_ranges_and_cumulative_counts_are_kept_apart():
 @pytest.mark.parametrize("text", [
     "2023年12月5日召开会议", "根据《中华人民共和国行政处罚法》第3条", "〔2023〕5号文件", "第5次会议", "3个工作日内办结",
     "6个月内完成", "落实三项制度", "增强四个意识、做到两个维护", "建立一个专班", "拨打12345热线", "八五普法规划",
-    "深入开展“百名机关党员进校园”活动", "四是深化“万名律师进万家”",
+    "深入开展“百名机关党员进校园”活动", "四是深化“万名律师进万家”", "召开百名法学家百场报告会",
 ])
 def test_what_is_not_an_indicator(text):
     assert find_quantities(text) == []

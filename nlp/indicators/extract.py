@@ -244,8 +244,9 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True
     if text.startswith("个", end - 1) and _PERCENT_AFTER.match(text, end):  # 事项3个100%: a set phrase
         return True
-    if num in _ROUND_ALONE and text.count("“", 0, start) > text.count("”", 0, start):
-        return True  # “百名机关党员进校园”: a campaign's name, not a count
+    if num in _ROUND_ALONE and (text.count("“", 0, start) > text.count("”", 0, start)
+                                or num in text[max(0, start - 6) : start] or num in text[end : end + 6]):
+        return True  # “百名机关党员进校园”, 百名法学家百场报告会: a campaign's name, not a count (为千名企业家 is)
     head = num[0]
     if head in CN_NUM:
         if _BIG_OR_APPROX.isdisjoint(num):
