@@ -222,3 +222,7 @@ def test_each_quantity_keeps_its_sentence(text):
 
     found = quantities(text, load_rules())
     assert found and [q[9] for q in found] == [sentence(q[0]) for q in found]
+
+
+def test_reviews_counted_in_jianci_are_legality_reviews():
+    assert quantities("实施行政规范性文件合法性审查5件次。")[0][4] == "legality_reviews"
