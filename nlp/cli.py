@@ -129,6 +129,9 @@ def train(
                                                   "of the unit's highest probability or more (0: off).")] = 0.7,
     genre_c: Annotated[float, typer.Option("--genre-c", help="Inverse regularization of the in-genre heads "
                                            "(0: the same as the work-report heads').")] = 2.0,
+    fallback_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, a body paragraph of the year's "
+                                                  "results that clears no threshold takes its highest domain "
+                                                  "when that is at least this probability (0: off).")] = 0.2,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics by genre."""
     from nlp.errors import LabelError
@@ -143,7 +146,8 @@ def train(
                           sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None,
                           genre_weight=genre_weight, threshold_folds=threshold_folds,
                           relative_floor=relative_floor if relative_floor > 0 else None,
-                          genre_C=genre_c if genre_c > 0 else None)
+                          genre_C=genre_c if genre_c > 0 else None,
+                          fallback_floor=fallback_floor if fallback_floor > 0 else None)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger, loo_seeds=loo_seeds)
     except (LabelError, OSError) as err:

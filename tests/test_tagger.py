@@ -411,3 +411,39 @@ def test_a_reports_front_matter_gets_no_domain():
     assert model.predict_proba(X)[0].tolist() == [0.0, 0.0]
     model.no_domain_roles = None
     assert model.predict(X).tolist() == [[1, 0], [1, 0], [1, 0]]
+
+
+def test_a_results_paragraph_no_domain_reaches_takes_its_highest(monkeypatch):
+    """fallback_floor: in a 法治政府建设 report's account of results, a body paragraph that clears no
+    threshold takes its highest domain when that is at least the floor; a heading, a preamble, a
+    work-report unit, a unit already labeled and one below the floor keep what the thresholds give;
+    a model saved before the rule tags as it did."""
+    import pandas as pd
+
+    import nlp.apply.tagging as tagging
+    from nlp.apply.tagging import score_rows
+    from nlp.tagger.prediction import PooledPrediction
+
+    model = PooledPrediction()
+    model.classes_ = np.array(["leadership_accountability", "legal_publicity"])
+    model.thresholds_ = np.full(2, 0.5)
+    model.pool_genres = ("gov_work_report", "")
+    proba = np.array([[0.1, 0.3], [0.1, 0.3], [0.1, 0.3], [0.1, 0.3], [0.6, 0.3], [0.1, 0.15]])
+    model.predict_proba = lambda X: proba
+    X = pd.DataFrame({"text": list("abcdef"),
+                      "genre": ["fazhi_report", "fazhi_report", "fazhi_report", "gov_work_report",
+                                "fazhi_report", "fazhi_report"],
+                      "role": ["achievements", "achievements", "preamble", "achievements", "achievements",
+                               "achievements"],
+                      "is_heading": [False, True, False, False, False, False]})
+    model.fallback_floor, model.fallback_roles = 0.2, ("achievements",)
+    assert model.predict(X).tolist() == [[0, 1], [0, 0], [0, 0], [0, 0], [1, 0], [0, 0]]
+    assert model.predict_labels(X)[0][0] == ["legal_publicity"]
+    assert model.labels_from(proba, X["genre"].tolist())[0] == []  # no units given: thresholds only
+    model.fallback_floor = None
+    assert model.predict(X).tolist() == [[0, 0], [0, 0], [0, 0], [0, 0], [1, 0], [0, 0]]
+    model.fallback_floor = 0.2  # batch tagging of unit rows applies it as predict does
+    model.pool_documents = lambda P, X, genres: P
+    monkeypatch.setattr(tagging, "_distinct", lambda m, r: ({i: i for i in range(len(r))}, r, list(range(len(r)))))
+    expected = [["legal_publicity"], [], [], [], ["leadership_accountability"], []]
+    assert score_rows(model, X.to_dict("records"))[0] == expected

@@ -107,7 +107,7 @@ def score_rows(model, rows: list[str | dict]) -> tuple[list[list[str]], np.ndarr
     proba = model.predict_proba(distinct)[[index[k] for k in keys]]
     genres = as_units(rows)[1].genre
     proba = model.pool_documents(proba, rows, genres)
-    return model.labels_from(proba, genres), np.round(proba, 4)
+    return model.labels_from(proba, genres, rows), np.round(proba, 4)
 
 
 OUTPUT_COLUMNS = ("labels", "scores")  # what tagging adds; an input's own columns of these names become *_input

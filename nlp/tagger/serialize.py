@@ -40,7 +40,7 @@ PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vecto
                      "sentence_pooling")
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
                    "relative_floor": None, "genre_C": None, "no_domain_roles": None,
-                   "topic_line": False}
+                   "topic_line": False, "fallback_floor": None, "fallback_roles": None}
 
 
 def library_versions() -> dict[str, str]:
@@ -335,6 +335,8 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         document_pooling=params["document_pooling"],
         relative_floor=params["relative_floor"],
         no_domain_roles=params["no_domain_roles"],
+        fallback_floor=params["fallback_floor"],
+        fallback_roles=params["fallback_roles"],
         genre_calibration=_genre_arrays(config)[0],
         genre_thresholds=_genre_arrays(config)[1],
     )
