@@ -447,3 +447,20 @@ def test_a_results_paragraph_no_domain_reaches_takes_its_highest(monkeypatch):
     monkeypatch.setattr(tagging, "_distinct", lambda m, r: ({i: i for i in range(len(r))}, r, list(range(len(r)))))
     expected = [["legal_publicity"], [], [], [], ["leadership_accountability"], []]
     assert score_rows(model, X.to_dict("records"))[0] == expected
+
+
+def test_an_explanation_says_when_a_label_is_the_fallbacks():
+    """A results paragraph that clears no threshold but takes its highest domain (fallback_floor)
+    says so in its explanation; a label over its threshold does not, nor does a heading's."""
+    from nlp.tagger.serialize import load_model
+
+    model = load_model()
+    unit = {"text": "持续优化营商环境，企业满意度不断提升。", "genre": "fazhi_report", "role": "achievements",
+            "is_heading": False, "section": "一、主要举措和成效"}
+    ex = model.explain(unit)
+    assert list(ex) == ["administrative_reform"] and ex["administrative_reform"]["fallback"]
+    assert ex["administrative_reform"]["score"] < model.genre_thresholds_["fazhi_report"][
+        list(model.classes_).index("administrative_reform")]
+    assert not any(e["fallback"] for e in model.explain(unit | {"is_heading": True}).values())
+    clear = model.explain({**unit, "text": "深入推进政务公开，主动公开政府信息1200条。"})
+    assert clear["administrative_reform"]["fallback"] is False

@@ -402,7 +402,8 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         """Why ``unit`` (a text, or a unit row with its context) got each label, in its own words.
 
         Per domain (by default the ones it is tagged with), from the heads that label the unit (its
-        genre's own when it has them): ``score`` (its probability);
+        genre's own when it has them): ``score`` (its probability); ``fallback``, True when the
+        label comes from ``fallback_floor`` (a results paragraph no domain's threshold reached);
         ``sentence``, the part the score came from (with sentence pooling the highest-scoring
         sentence, else the whole unit); ``heading``, the heading path when the unit's context
         raised the score, with how much; ``lead``, the unit's opening clause when it did;
@@ -429,13 +430,15 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         sentences = [text] + (segment_batch([text]).sentence_texts if pools else [])
         labels, proba = self.predict_labels(X)
         domains = labels[0] if domains is None else domains
+        plain = self._hits(proba, ctx.genre)[0]  # the thresholds' labels, without the fallback
         cue_hits = self._cue_phrases(text)
         out = {}
         for code in domains:
             j = list(self.classes_).index(code)
             head = heads[j]
             best = int(np.argmax(raw[:, j]))
-            entry = {"score": round(float(proba[0, j]), 4), "sentence": sentences[best],
+            entry = {"score": round(float(proba[0, j]), 4), "fallback": code in labels[0] and not plain[j],
+                     "sentence": sentences[best],
                      "cues": cue_hits.get(code, []), "heading": None, "lead": None, "topic": None, "terms": [],
                      "blocks": {}}
             if is_linear(head):
