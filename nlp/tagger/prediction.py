@@ -296,8 +296,10 @@ class PooledPrediction:
         roles = getattr(self, "fallback_roles", None)
         if not floor or not roles:
             return np.zeros(len(P), dtype=bool)
-        ctx = as_units(X)[1]
         rows = ~self._pools(genres) & ~hits.any(axis=1) & (P.max(axis=1) >= floor)
+        if not rows.any():  # work reports, and most report units: the context is not read again
+            return rows
+        ctx = as_units(X)[1]
         rows &= np.isin(np.asarray(ctx.role, dtype=object), list(roles))
         return rows & ~np.asarray(ctx.is_heading, dtype=bool)
 
