@@ -14,7 +14,7 @@ import pytest
 from nlp.documents import RawDocument
 from nlp.ingest.bodies import parse_body
 from nlp.ingest.clean import clean
-from nlp.ingest.meta import extract_meta
+from nlp.ingest.meta import doc_type_of, extract_meta
 from nlp.ingest.places import place_in_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +158,20 @@ def test_a_doubled_title_and_a_work_reports_year(tmp_path):
                  "1992年，全市经济稳步发展。各位代表：", "utf-8")
     m = ingest_file(f).meta
     assert (m.title, m.year, m.doc_type, m.region) == ("1993年广州市政府工作报告", 1993, "gov_work_report", "广州市")
+
+
+@pytest.mark.parametrize("title,head,expected", [
+    ("湖北省人民政府2004年工作报告", "各位代表：现在，我代表省人民政府作工作报告。", "gov_work_report"),
+    ("克拉玛依市政工作报告（2020年1月15日 王刚）", "各位代表：", "gov_work_report"),
+    ("关于甘肃省国民经济和社会发展第十个五年计划纲要的报告", "各位代表：我受省人民政府委托", "gov_work_report"),
+    ("某县人民政府2022年法治政府建设工作报告", "2022年，我县深入学习贯彻", "fazhi_report"),
+    ("关于2022年度依法行政工作情况的报告", "主任、各位副主任、秘书长、各位委员：", "fazhi_report"),
+    ("关于开展春季植树活动的通知", "各乡镇人民政府：", "other"),
+])
+def test_report_kind_from_title_and_opening(title, head, expected):
+    """19 of the corpus's 2,763 work reports are titled otherwise (人民政府2004年工作报告, plan reports to the
+    congress); typed "other" they would be tagged by the 法治政府建设 heads."""
+    assert doc_type_of(title, head) == expected
 
 
 def test_a_readme_is_not_a_report():

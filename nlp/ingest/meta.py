@@ -152,18 +152,31 @@ def _undouble(title: str) -> str:
     return title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title
 
 
+# A government's work report under another title: 湖北省人民政府2004年工作报告, 克拉玛依市政工作报告
+_WORK_REPORT_TITLE = re.compile(r"(?:人民政府|市政)\s*(?:\d{4}年)?\s*工作报告")
+# The opening address of a report to a people's congress; 法治政府建设 reports go to the government or
+# party committee above, or to a standing committee (各位委员), never to the congress's deputies.
+_CONGRESS_ADDRESS = "各位代表"
+
+
 def doc_type_of(title: str, text_head: str) -> str:
-    if "政府工作报告" in title:
+    """What kind of report a document is, from its title, else its opening.
+
+    Why it matters: a 政府工作报告 is tagged by the work-report heads (sentence pooling), anything
+    else by the 法治政府建设 heads, so a work report typed "other" would be read as the wrong genre.
+    """
+    if "政府工作报告" in title or _WORK_REPORT_TITLE.search(title):
         return "gov_work_report"
     if "法治政府" in title or "依法行政" in title:
         return "fazhi_report"
     if title:
-        return "other"
+        # 关于…国民经济和社会发展第十个五年计划纲要的报告, delivered to the congress as a work report
+        return "gov_work_report" if _CONGRESS_ADDRESS in text_head[:1000] else "other"
     if sum(c.isascii() and c.isalpha() for c in text_head) > 0.2 * max(len(text_head), 1) or _latin(text_head[:300]):
         return "other"  # a README or a page in English that only mentions 法治政府建设
     if "法治政府建设" in text_head:
         return "fazhi_report"
-    if "各位代表" in text_head or "政府工作报告" in text_head:
+    if _CONGRESS_ADDRESS in text_head or "政府工作报告" in text_head:
         return "gov_work_report"
     return "other"
 
