@@ -53,6 +53,30 @@ def test_changes_ranges_and_cumulative_counts_are_kept_apart():
     assert got[3][1:4] == (10, 15, "场")
 
 
+def test_percentages_spelled_out_and_small_changes_in_points():
+    """百分之… is how 873 percentages of the corpus are written (older reports most); the quantity's
+    span and sentence are the text's own, not the digits it is read as."""
+    got = quantities("全年受理行政复议案件46件，纠错率为百分之十二，调解成功率达百分之九十八点六，"
+                     "满意度百分之百，比上年增长百分之零点五。近百分之五十的案件当场办结。出错率同比下降三个百分点。")
+    assert [(g[0], g[1], g[3], g[4], g[5], g[6]) for g in got] == [
+        ("46件", 46, "件", "reconsideration_cases", "", False),
+        ("百分之十二", 12, "%", "reconsideration_correction_rate", "", False),
+        ("百分之九十八点六", 98.6, "%", "mediation_success_rate", "", False),
+        ("百分之百", 100, "%", "satisfaction_rate", "", False),
+        ("百分之零点五", 0.5, "%", "satisfaction_rate", "change", False),  # as 比上年增长0.5% would be
+        ("百分之五十", 50, "%", "other", "", True),
+        ("三个百分点", 3, "个百分点", "other", "change", False)]
+    assert find_quantities("有的增长了百分之几十") == []  # no number to read
+    assert unit_sentence("调解成功率达百分之九十八点六。") == "调解成功率达百分之九十八点六。"
+
+
+def unit_sentence(text: str) -> str:
+    from nlp.indicators.extract import load_rules
+    from nlp.indicators.extract import quantities as quantity_tuples
+
+    return quantity_tuples(text, load_rules())[0][-1]
+
+
 @pytest.mark.parametrize("text", [
     "2023年12月5日召开会议", "根据《中华人民共和国行政处罚法》第3条", "〔2023〕5号文件", "第5次会议", "3个工作日内办结",
     "6个月内完成", "落实三项制度", "增强四个意识、做到两个维护", "建立一个专班", "拨打12345热线", "八五普法规划",

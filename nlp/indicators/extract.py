@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, parse_number
+from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, parse_number, spelled_percents
 from nlp.resources import read_data_text
 
 INDICATOR_COLUMNS = ["doc_id", "unit_id", "domain", "indicator", "label", "stage", "value", "value_max", "unit",
@@ -253,8 +253,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
             if len(num) > 1 and all(ch in DIGITS for ch in num):  # spelled digit by digit: 唯一一家, not 11
                 return True
             parsed = _parse(num)
-            if parsed is None or parsed[0] < 10:  # 三项制度, 两个确立, 一个专班
-                return True
+            if parsed is None or (parsed[0] < 10 and not text.endswith("个百分点", 0, end)):
+                return True  # 三项制度, 两个确立, 一个专班 (but 下降三个百分点 is a change)
     elif head.isdigit() and previous and (previous.isdigit() or previous in ".．"):
         return True  # the tail of a longer number the pattern split
     return False
@@ -303,6 +303,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     corpus; a tuple is cheaper to make and to read than an object, and the sentence's bounds
     are the clause bounds found here anyway (the same stops when the text holds no line break).
     """
+    source, text = text, spelled_percents(text)  # the same length: offsets hold in both
     first = rules.anchor.search(text) if rules.anchor is not None else None
     if first is None and rules.anchor is not None:
         return []  # most paragraphs: no measure word after a number
@@ -388,7 +389,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         k = i if stops is clause_ends else bisect_left(stops, start)
         sentence = sentences.get(k)
         if sentence is None:
-            sentence = sentences[k] = text[stops[k - 1] + 1 if k else 0 : (stops[k] if k < len(stops)
+            sentence = sentences[k] = source[stops[k - 1] + 1 if k else 0 : (stops[k] if k < len(stops)
                                                                         else len(text) - 1) + 1].strip()
         out.append((start + len(pre) if pre else start, end, value, value_max, unit, bool(approx), qualifier,
                     itype.name if itype else "other", stage, sentence))

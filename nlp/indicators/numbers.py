@@ -1,5 +1,6 @@
 """Numbers as Chinese reports write them: Arabic (thousands separators, decimals), Chinese numerals
-(一千二百零五, 两万, 三十余), 万/亿 multipliers, 余/多/近/约 approximations, ranges and percentages.
+(一千二百零五, 两万, 三十余), 万/亿 multipliers, 余/多/近/约 approximations, ranges and percentages
+(98.6%, and spelled out: 百分之九十八点六).
 
 ``parse_number`` turns one written number into a value; ``QUANTITY`` finds a number followed by a
 measure word in clean text (``nlp.ingest.clean`` has already folded full-width digits). What is a
@@ -77,3 +78,30 @@ def parse_number(s: str) -> tuple[float, bool] | None:
     if big2:
         value *= BIG_UNITS[big2]
     return value, approx
+
+
+# a percentage spelled out: 百分之十二, 百分之九十八点六, 百分之百 (873 in the corpus, in 64 reports)
+_SPELLED_PERCENT = re.compile(rf"百分之([{CN_NUM}]+(?:点[零〇一二三四五六七八九]+)?)")
+
+
+def spelled_percents(text: str) -> str:
+    """``text`` with each spelled-out percentage written as digits and ``%``, left-padded with zeros
+    to the same length: 百分之九十八点六 → 00098.6%, 百分之百 → 100%.
+
+    Why the same length: quantities are found in this text but their offsets, sentences and
+    source spans are the original text's, so nothing after a rewritten percentage may move.
+    Arabic digits and ``%`` are never longer than the spelled form (百分之 alone is three
+    characters); a number that does not parse is left as it is.
+    """
+    if "百分之" not in text:
+        return text
+
+    def as_digits(m: re.Match[str]) -> str:
+        whole, _, fraction = m.group(1).partition("点")
+        value = parse_chinese(whole)
+        if value is None:
+            return m.group(0)
+        digits = f"{int(value)}" + (f".{''.join(str(DIGITS[c]) for c in fraction)}" if fraction else "") + "%"
+        return digits.rjust(len(m.group(0)), "0") if len(digits) <= len(m.group(0)) else m.group(0)
+
+    return _SPELLED_PERCENT.sub(as_digits, text)
