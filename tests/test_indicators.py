@@ -70,6 +70,18 @@ def test_percentages_spelled_out_and_small_changes_in_points():
     assert unit_sentence("调解成功率达百分之九十八点六。") == "调解成功率达百分之九十八点六。"
 
 
+def test_numbers_set_apart_by_spaces():
+    """Typeset and PDF text puts spaces around numbers (2,004 quantities of the corpus); the span is
+    the source's, spaces included, and an ordinal stays one (第 3 次)."""
+    got = quantities("全年受理行政复议案件 46 件，纠错率 12 %，培训 42.5 万人次，共 1,200 余场次。"
+                     "第 3 次会议于 2023 年 12 月召开。")
+    assert [(g[0], g[1], g[3], g[4], g[6]) for g in got] == [
+        ("46 件", 46, "件", "reconsideration_cases", False),
+        ("12 %", 12, "%", "reconsideration_correction_rate", False),
+        ("42.5 万人次", 425_000, "人次", "trainees", False),
+        ("1,200 余场次", 1200, "场次", "other", True)]  # typed as 共1,200余场次 is
+
+
 def unit_sentence(text: str) -> str:
     from nlp.indicators.extract import load_rules
     from nlp.indicators.extract import quantities as quantity_tuples

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, parse_number, spelled_percents
+from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, for_matching, parse_number
 from nlp.resources import read_data_text
 
 INDICATOR_COLUMNS = ["doc_id", "unit_id", "domain", "indicator", "label", "stage", "value", "value_max", "unit",
@@ -60,6 +60,7 @@ _BEFORE_UNIT_SET = frozenset(_BEFORE_UNIT)
 _BIG_OR_APPROX = frozenset("余多万亿")
 _PERCENT_AFTER = re.compile(r"\d+(?:\.\d+)?%")
 _ROUND_ALONE = frozenset(("百", "千", "万"))
+_SPACES = " \u3000\u00a0"  # what typeset text puts between a word and a number (第 3 次)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,8 @@ class Quantity:
 def _excluded(text: str, num: str, start: int, end: int) -> bool:
     """The number ``num`` at ``start`` (its measure word ending at ``end``) is no quantity."""
     previous = text[start - 1 : start]  # "" at the start of the text
-    if previous and previous in "第届":  # an ordinal (第3次; 十五届十次全会)
+    word_before = text[max(0, start - 4) : start].rstrip(_SPACES)[-1:] if previous in _SPACES else previous
+    if word_before and word_before in "第届":  # an ordinal (第3次; 十五届十次全会; 第 3 次)
         return True
     if previous in "〔[［(（" and _DOC_NUMBER.match(text, start):
         return True  # 〔2023〕5号
@@ -303,7 +305,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     corpus; a tuple is cheaper to make and to read than an object, and the sentence's bounds
     are the clause bounds found here anyway (the same stops when the text holds no line break).
     """
-    source, text = text, spelled_percents(text)  # the same length: offsets hold in both
+    source, text = text, for_matching(text)  # the same length: offsets hold in both
     first = rules.anchor.search(text) if rules.anchor is not None else None
     if first is None and rules.anchor is not None:
         return []  # most paragraphs: no measure word after a number

@@ -84,6 +84,26 @@ def parse_number(s: str) -> tuple[float, bool] | None:
 _SPELLED_PERCENT = re.compile(rf"百分之([{CN_NUM}]+(?:点[零〇一二三四五六七八九]+)?)")
 
 
+def for_matching(text: str) -> str:
+    """``text`` as the quantity pattern reads it, at the same length (``spelled_percents``, then
+    ``closed_up``): every offset into it is an offset into ``text``."""
+    return closed_up(spelled_percents(text))
+
+
+# spaces between a number and the word after it: 受理案件 46 件, 纠错率 12 %, 42.5 万人 (1,281 in the
+# corpus, in 153 reports: text from PDFs and typeset pages)
+_SPACED_NUMBER = re.compile(r"(\d(?:[\d,.]*\d)?)([ \u3000\u00a0]+)(?=[\u4e00-\u9fff%])")
+
+
+def closed_up(text: str) -> str:
+    """``text`` with the spaces after a number moved in front of it as zeros: 46 件 → 046件, which
+    reads as 46 and keeps the quantity's end (and its start: the zeros stand where the number
+    began), so the span found is the source's ``46 件``."""
+    if " " not in text and "\u3000" not in text and "\u00a0" not in text:
+        return text
+    return _SPACED_NUMBER.sub(lambda m: "0" * len(m.group(2)) + m.group(1), text)
+
+
 def spelled_percents(text: str) -> str:
     """``text`` with each spelled-out percentage written as digits and ``%``, left-padded with zeros
     to the same length: 百分之九十八点六 → 00098.6%, 百分之百 → 100%.
