@@ -75,6 +75,7 @@ def test_numbers_set_apart_by_spaces():
     the source's, spaces included, and an ordinal stays one (第 3 次)."""
     got = quantities("全年受理行政复议案件 46 件，纠错率 12 %，培训 42.5 万人次，共 1,200 余场次。"
                      "第 3 次会议于 2023 年 12 月召开。")
+    assert [g[:2] for g in quantities("共1,200   件，12,200  人次")] == [("1,200   件", 1200), ("12,200  人次", 12_200)]
     assert [(g[0], g[1], g[3], g[4], g[6]) for g in got] == [
         ("46 件", 46, "件", "reconsideration_cases", False),
         ("12 %", 12, "%", "reconsideration_correction_rate", False),

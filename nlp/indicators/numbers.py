@@ -98,10 +98,12 @@ _SPACED_NUMBER = re.compile(r"(\d(?:[\d,.]*\d)?)([ \u3000\u00a0]+)(?=[\u4e00-\u9
 def closed_up(text: str) -> str:
     """``text`` with the spaces after a number moved in front of it as zeros: 46 件 → 046件, which
     reads as 46 and keeps the quantity's end (and its start: the zeros stand where the number
-    began), so the span found is the source's ``46 件``."""
+    began), so the span found is the source's ``46 件``. Thousands separators go too (1,200   件 →
+    00001200件), so no run of zeros makes a separated number unreadable."""
     if " " not in text and "\u3000" not in text and "\u00a0" not in text:
         return text
-    return _SPACED_NUMBER.sub(lambda m: "0" * len(m.group(2)) + m.group(1), text)
+    return _SPACED_NUMBER.sub(lambda m: m.group(1).replace(",", "").rjust(len(m.group(1)) + len(m.group(2)), "0"),
+                              text)
 
 
 def spelled_percents(text: str) -> str:
