@@ -99,6 +99,12 @@ def test_what_is_not_an_indicator(text):
     assert find_quantities(text) == []
 
 
+def test_what_work_reports_count_that_no_type_does():
+    # deputies' suggestions and safety hazards hold 意见建议 and 整改; read on the corpus's work reports
+    got = quantities("办理人大代表意见建议73件、政协委员提案96件，完成安全隐患整改项目14个，出具法律意见书52份。")
+    assert [(g[1], g[4]) for g in got] == [(73, "other"), (96, "other"), (14, "other"), (52, "legal_opinions")]
+
+
 def test_set_phrases_with_numbers_and_nearly_ten_thousand():
     # 3个100% is a set phrase (only its percentage is a quantity); 近万名 is about 10,000 people;
     # a round number outside a campaign's quoted name is a count
