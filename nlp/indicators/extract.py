@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, for_matching, parse_number
+from nlp.indicators.numbers import CN_NUM, DIGITS, NUMBER, SPACES, for_matching, parse_number
 from nlp.resources import read_data_text
 
 INDICATOR_COLUMNS = ["doc_id", "unit_id", "domain", "indicator", "label", "stage", "value", "value_max", "unit",
@@ -60,7 +60,6 @@ _BEFORE_UNIT_SET = frozenset(_BEFORE_UNIT)
 _BIG_OR_APPROX = frozenset("余多万亿")
 _PERCENT_AFTER = re.compile(r"\d+(?:\.\d+)?%")
 _ROUND_ALONE = frozenset(("百", "千", "万"))
-_SPACES = " \u3000\u00a0"  # what typeset text puts between a word and a number (第 3 次)
 
 
 @dataclass(frozen=True)
@@ -235,7 +234,7 @@ class Quantity:
 def _excluded(text: str, num: str, start: int, end: int) -> bool:
     """The number ``num`` at ``start`` (its measure word ending at ``end``) is no quantity."""
     previous = text[start - 1 : start]  # "" at the start of the text
-    word_before = text[max(0, start - 4) : start].rstrip(_SPACES)[-1:] if previous in _SPACES else previous
+    word_before = text[max(0, start - 4) : start].rstrip(SPACES)[-1:] if previous in SPACES else previous
     if word_before and word_before in "第届":  # an ordinal (第3次; 十五届十次全会; 第 3 次)
         return True
     if previous in "〔[［(（" and _DOC_NUMBER.match(text, start):
