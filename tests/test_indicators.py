@@ -269,3 +269,30 @@ def test_each_quantity_keeps_its_sentence(text):
 
 def test_reviews_counted_in_jianci_are_legality_reviews():
     assert quantities("实施行政规范性文件合法性审查5件次。")[0][4] == "legality_reviews"
+
+
+@pytest.mark.parametrize("text,expected", [
+    # rates that name their own measure keep it: only the satisfaction rate is one
+    ("12345热线办结率、落实率、群众满意率分别达到99.3%、97.5%、96.3%。",
+     [("other", ""), ("other", ""), ("satisfaction_rate", "")]),
+    # items without a measure of their own share the last item's (its head): both satisfaction
+    ("人民代表建议、政协委员提案办理满意率分别为99.7%和99.5%。",
+     [("satisfaction_rate", ""), ("satisfaction_rate", "")]),
+    # a cue of each item's own: the lost-case rate, then the correction rate
+    ("行政诉讼败诉率和行政复议纠错率分别下降18%、4%。",
+     [("lost_case_rate", "change"), ("reconsideration_correction_rate", "change")]),
+    # the second village is not the first's kind: only the last item lends its type
+    ("省级美丽乡村建设示范村、整治村分别达到146个、557个。", [("demonstration_villages", ""), ("other", "")]),
+    # a change verb before 分别 makes every number of the list a change
+    ("信访总量、重大刑事案件分别同比下降15.4%和19.1%。", [("other", "change"), ("other", "change")]),
+    # three items, four numbers: not paired, but still all changes
+    ("第一、二、三产业增加值分别增长3.1%、5.2%、6.0%和2%。", [("other", "change")] * 4),
+])
+def test_respective_lists_pair_items_and_numbers(text, expected):
+    assert [(q.indicator, q.qualifier) for q in find_quantities(text)] == expected
+
+
+def test_respective_list_stages_are_each_items():
+    found = find_quantities("全年共受理、办结行政复议案件分别为120件、98件。")
+    assert [(q.value, q.indicator, q.stage) for q in found] == [
+        (120, "reconsideration_cases", "accepted"), (98, "reconsideration_cases", "concluded")]

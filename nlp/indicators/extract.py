@@ -110,6 +110,15 @@ class Rules:
     not_cues: frozenset[str]
     subset_words: tuple[str, ...]  # a phrase opening with one (其中) counts a part of the count before it
     subset_re: re.Pattern[str]  # any of them (most phrases hold none: their start is then not looked for)
+    # 分别 lists (``_respective_items``): the word ending a phrase before a list's first number (a
+    # few words, such as 同比下降, may stand between), the links between items and between numbers,
+    # and how an item without a cue is told to share the list's head or to name its own measure
+    respective: tuple[str, ...] = ()
+    respective_re: re.Pattern[str] = re.compile("(?!)")
+    list_links: tuple[str, ...] = ()
+    list_split_re: re.Pattern[str] = re.compile("(?!)")
+    own_measure_endings: tuple[str, ...] = ()
+    rate_units: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -155,6 +164,8 @@ def load_rules(path: str | None = None) -> Rules:
     people = {str(u) for u in data.get("people_units") or ()}
     subset = tuple(str(w) for w in data.get("subset_words") or ())
     reach = {u: AFTER_WINDOW if u in people else int(data.get("noun_within", 2)) for u in units}
+    respective = tuple(str(w) for w in data.get("respectively") or ())
+    links = tuple(str(w) for w in data.get("list_links") or ())
     return Rules(int(data.get("window", 24)), reach, units, types, stages, quantity,
                  re.compile(_longest_first([*cue_types, *not_cues])),
                  {**{c: tuple(v) for c, v in cue_types.items()}, **dict.fromkeys(not_cues, ())}, _anchor(units),
@@ -162,7 +173,16 @@ def load_rules(path: str | None = None) -> Rules:
                  {u: _first_characters(list(before[u])) for u in units},
                  {u: ((_first_characters([*noun[u], *not_cues]) or re.compile("(?!)")).search, reach[u] + 1)
                   for u in units if before[u]},
-                 before, noun, inherit, not_cues, subset, re.compile("|".join(map(re.escape, subset)) or "(?!)"))
+                 before, noun, inherit, not_cues, subset, re.compile("|".join(map(re.escape, subset)) or "(?!)"),
+                 respective, re.compile(rf"(?:{_alt(respective)})[^\d{re.escape(DIVIDERS)}]{{0,6}}$"),
+                 links, re.compile(_alt(links)),
+                 tuple(str(w) for w in data.get("own_measure_endings") or ()),
+                 frozenset(str(u) for u in data.get("rate_units") or ()))
+
+
+def _alt(words: Iterable[str]) -> str:
+    """A pattern of any of ``words`` (longest first), or one that matches nothing."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
 
 
 def _first_characters(cues: list[str]) -> re.Pattern[str] | None:
@@ -317,6 +337,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     window, stages, subset_words = rules.window, rules.stage_res, rules.subset_words
     subset_re = rules.subset_re
     cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
+    respective_re, links = rules.respective_re, rules.list_links
+    in_list, items, place, list_qualifier = False, None, 0, ""  # a 分别 list: its items, this number's place
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
         start, end = m.span()
@@ -352,6 +374,14 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             qualifier = "cumulative"
         if prev_clause != clause:
             typed = []  # the typed quantities of this clause, latest last
+        if in_list and prev_clause == clause and text[prev_end:start] in links:
+            place += 1  # the next number of a 分别 list: its change is the list's (分别下降18%、35.8%)
+            qualifier = qualifier or list_qualifier
+        else:
+            in_list = respective_re.search(text, cue_lo, start) is not None
+            if in_list:
+                items, place, list_qualifier = _respective_items(text, clause, prev_end if prev_clause == clause else 0,
+                                                             start, end, rules), 0, qualifier
         itype = None
         cue_start = cue_starts.get(unit)
         if cue_start is not None:  # else no type is counted in this measure word (元, 篇, 处, ...)
@@ -360,6 +390,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 itype = _counted_noun(text, end, unit, rules)
             if itype is _UNCOUNTED:  # 2起案例: the noun counted is none of the types'
                 itype = None
+            elif itype is None and in_list and items is not None:
+                itype = _list_item_type(items, place, unit, rules, typed)
             elif itype is None:
                 # the cue search stops at the comma before the number: a cue before it names what
                 # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
@@ -383,7 +415,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 itype = None
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
-            tail = before[-12:]
+            tail = items[place][-12:] if in_list and items is not None else before[-12:]
             for name, words in stages:
                 if words.search(tail):
                     stage = name
@@ -423,6 +455,48 @@ def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -
                         return t
             return found[0]
     return None
+
+
+def _respective_items(text: str, clause: int, floor: int, start: int, end: int, rules: Rules) -> list[str] | None:
+    """The items of the 分别 list whose first number starts at ``start`` (its measure word ending
+    at ``end``): the phrase before 分别 (from its clause's start, the last comma or ``floor``, the
+    end of an earlier quantity of the clause) split at the list links, when it names as many items
+    as there are numbers linked after this one (办结率、落实率、满意率分别达到99.3%、97.5%、96.3%);
+    else None — the numbers cannot be paired (第一、二、三产业增加值分别增长…, or one item)."""
+    mark = rules.respective_re.search(text, max(clause, floor), start)
+    if mark is None:
+        return None
+    head = max(clause, floor, text.rfind("，", clause, mark.start()) + 1, text.rfind(",", clause, mark.start()) + 1)
+    items = [item for item in rules.list_split_re.split(text[head : mark.start()]) if item]
+    if len(items) < 2:
+        return None
+    n, pos = 1, end
+    while n <= len(items):
+        link = next((w for w in rules.list_links if text.startswith(w, pos)), None)
+        following = rules.quantity.match(text, pos + len(link)) if link is not None else None
+        if following is None:
+            break
+        n, pos = n + 1, following.end()
+    return items if n == len(items) else None
+
+
+def _list_item_type(items: list[str], k: int, unit: str, rules: Rules,
+                    typed: list[IndicatorType]) -> IndicatorType | None:
+    """The type of the ``k``-th number of a 分别 list: its item's cue; else the type of the last
+    item, the head the items share (行政机关、村（社区）证明事项; 受理、办结行政复议案件), unless the
+    item is a rate that names its own measure (``Rules.own_measure_endings``: 办结率、满意率).
+    Only the last item lends its type: in 示范村、整治村 the second village is not the first's."""
+    def own(item: str) -> IndicatorType | None:
+        found = rules.cue_starts[unit]
+        return _type_of(item, unit, rules, typed) if found is not None and found.search(item) else None
+
+    item = items[k]
+    itype = own(item)
+    if itype is not None or k == len(items) - 1:
+        return itype
+    if unit in rules.rate_units and item.endswith(rules.own_measure_endings):
+        return None
+    return own(items[-1])
 
 
 def _inherited(typed: list[IndicatorType], unit: str, rules: Rules) -> IndicatorType | None:
