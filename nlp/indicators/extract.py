@@ -49,6 +49,9 @@ _CLAUSE_END_RE = re.compile(f"[{re.escape(CLAUSE_END)}]")
 _SENTENCE_END_RE = re.compile("[。；！？]")
 _NOUN_END_RE = re.compile(rf"[{re.escape(DIVIDERS)}\d]")  # where the noun after a measure word ends at the latest
 _DOC_NUMBER = re.compile(r"\d{4}[〕\]］)）]")
+# a list of counts in 个 that ends with a duration is a list of durations (压减至2个、2.5个、80个工作日)
+_LIST_ON = "、和至到~～-"
+_LISTED_DURATION = re.compile(rf"(?:[{re.escape(_LIST_ON)}]{NUMBER}个?)+(?:{'|'.join(DURATION_AFTER)})")
 _PRE_WORDS = ("近", "约", "逾", "超过", "超", "达到近")  # the words before a number that make it approximate
 _RANGE_SEPARATORS = "-~～至到"
 # every character a quantity can hold before its measure word: an approximation word, the number
@@ -261,6 +264,9 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True  # 〔2023〕5号
     if text.startswith(DURATION_AFTER, end):  # 3个工作日, 6个月
         return True
+    if (text.startswith("个", end - 1) and end < len(text) and text[end] in _LIST_ON
+            and _LISTED_DURATION.match(text, end)):
+        return True  # 2个、80个工作日
     if "《" in text and text.count("《", 0, start) > text.count("》", 0, start):  # inside a title
         return True
     if text.startswith("个", end - 1) and _PERCENT_AFTER.match(text, end):  # 事项3个100%: a set phrase
