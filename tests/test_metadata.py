@@ -167,6 +167,12 @@ def test_a_doubled_title_and_a_work_reports_year(tmp_path):
     ("某县人民政府2022年法治政府建设工作报告", "2022年，我县深入学习贯彻", "fazhi_report"),
     ("关于2022年度依法行政工作情况的报告", "主任、各位副主任、秘书长、各位委员：", "fazhi_report"),
     ("关于开展春季植树活动的通知", "各乡镇人民政府：", "other"),
+    # a 法治政府 title holding 政府工作报告, and a department's 法治建设 report: the users' genre
+    ("某县2019年度法治政府工作报告", "2019年，县政府认真落实", "fazhi_report"),
+    ("市卫生健康委2023年度法治建设工作报告", "2023年，市卫生健康委", "fazhi_report"),
+    # untitled: a work report opens by addressing the deputies, whatever it says of 法治政府建设 later
+    ("", "各位代表：现在，我代表市人民政府向大会报告工作。……加强法治政府建设。", "gov_work_report"),
+    ("", "2022年，区司法局坚持以习近平法治思想为指导，深入推进法治政府建设。", "fazhi_report"),
 ])
 def test_report_kind_from_title_and_opening(title, head, expected):
     """19 of the corpus's 2,763 work reports are titled otherwise (人民政府2004年工作报告, plan reports to the

@@ -154,6 +154,8 @@ def _undouble(title: str) -> str:
 
 # A government's work report under another title: 湖北省人民政府2004年工作报告, 克拉玛依市政工作报告
 _WORK_REPORT_TITLE = re.compile(r"(?:人民政府|市政)\s*(?:\d{4}年)?\s*工作报告")
+# A title of the users' genre: 法治政府建设 reports, 依法行政 reports, a department's 法治建设 report
+_IN_GENRE_TITLE = re.compile(r"法治政府|依法行政|法治建设")
 # The opening address of a report to a people's congress; 法治政府建设 reports go to the government or
 # party committee above, or to a standing committee (各位委员), never to the congress's deputies.
 _CONGRESS_ADDRESS = "各位代表"
@@ -165,15 +167,17 @@ def doc_type_of(title: str, text_head: str) -> str:
     Why it matters: a 政府工作报告 is tagged by the work-report heads (sentence pooling), anything
     else by the 法治政府建设 heads, so a work report typed "other" would be read as the wrong genre.
     """
+    if _IN_GENRE_TITLE.search(title):  # first: 2019年度法治政府工作报告 holds 政府工作报告
+        return "fazhi_report"
     if "政府工作报告" in title or _WORK_REPORT_TITLE.search(title):
         return "gov_work_report"
-    if "法治政府" in title or "依法行政" in title:
-        return "fazhi_report"
     if title:
         # 关于…国民经济和社会发展第十个五年计划纲要的报告, delivered to the congress as a work report
         return "gov_work_report" if _CONGRESS_ADDRESS in text_head[:1000] else "other"
     if sum(c.isascii() and c.isalpha() for c in text_head) > 0.2 * max(len(text_head), 1) or _latin(text_head[:300]):
         return "other"  # a README or a page in English that only mentions 法治政府建设
+    if _CONGRESS_ADDRESS in text_head[:300]:  # a work report opens by addressing the deputies
+        return "gov_work_report"
     if "法治政府建设" in text_head:
         return "fazhi_report"
     if _CONGRESS_ADDRESS in text_head or "政府工作报告" in text_head:
