@@ -92,7 +92,7 @@ def test_a_part_introduced_by_qizhong_keeps_the_type_of_the_whole(text, expected
     ("全年受理法律援助案件704件，办结471件。", [("704件", "legal_aid_cases"), ("471件", "legal_aid_cases")]),
     ("梳理告知承诺审批事项204项，17个委办局对182个事项实施告知承诺。",
      [("204项", "approval_items"), ("17个", "other"), ("182个", "approval_items")]),
-    ("开展技能培训2万人次，城镇新增就业3万人以上，帮助5000名劳动力实现就业。",
+    ("开展法治培训2万人次，城镇新增就业3万人以上，帮助5000名劳动力实现就业。",
      [("2万人次", "trainees"), ("3万人", "other"), ("5000名", "other")]),
 ])
 def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):

@@ -73,7 +73,7 @@ def test_percentages_spelled_out_and_small_changes_in_points():
 def test_numbers_set_apart_by_spaces():
     """Typeset and PDF text puts spaces around numbers (2,004 quantities of the corpus); the span is
     the source's, spaces included, and an ordinal stays one (第 3 次)."""
-    got = quantities("全年受理行政复议案件 46 件，纠错率 12 %，培训 42.5 万人次，共 1,200 余场次。"
+    got = quantities("全年受理行政复议案件 46 件，纠错率 12 %，法治培训 42.5 万人次，共 1,200 余场次。"
                      "第 3 次会议于 2023 年 12 月召开。")
     assert [g[:2] for g in quantities("共1,200   件，12,200  人次")] == [("1,200   件", 1200), ("12,200  人次", 12_200)]
     assert [(g[0], g[1], g[3], g[4], g[6]) for g in got] == [
@@ -297,3 +297,13 @@ def test_respective_list_stages_are_each_items():
     found = find_quantities("全年共受理、办结行政复议案件分别为120件、98件。")
     assert [(q.value, q.indicator, q.stage) for q in found] == [
         (120, "reconsideration_cases", "accepted"), (98, "reconsideration_cases", "concluded")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("开展行政执法人员培训8次，参训执法人员240余人次。", "trainees"),
+    ("开展职业技能培训5.4万人次，维护劳动者合法权益。", "other"),  # vocational training, though 合法 holds 法
+    ("举办法治讲座120场，受众2万余人次。", "publicity_audience"),
+    ("开展文化惠民演出300余场，惠及群众35万人次。", "other"),  # cultural events reach no legal publicity's audience
+])
+def test_people_counted_are_law_trainings_and_audiences_only(text, expected):
+    assert find_quantities(text)[-1].indicator == expected
