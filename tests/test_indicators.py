@@ -95,6 +95,7 @@ def unit_sentence(text: str) -> str:
     "6个月内完成", "落实三项制度", "增强四个意识、做到两个维护", "建立一个专班", "拨打12345热线", "八五普法规划",
     "深入开展“百名机关党员进校园”活动", "四是深化“万名律师进万家”", "召开百名法学家百场报告会",
     "审批时间分别压减至2个、2.5个、80个工作日以内", "审批时限压缩至46个和80个工作日",
+    "严格落实政法干警“十个严禁”", "深入领会“十一个坚持”的深刻内涵",
 ])
 def test_what_is_not_an_indicator(text):
     assert find_quantities(text) == []
@@ -307,3 +308,8 @@ def test_respective_list_stages_are_each_items():
 ])
 def test_people_counted_are_law_trainings_and_audiences_only(text, expected):
     assert find_quantities(text)[-1].indicator == expected
+
+
+def test_ten_measures_in_quotes_are_still_ten():
+    """Only “N个…” in quotes is a slogan (as 两个维护); “十条举措” are ten measures."""
+    assert [(q.value, q.unit) for q in find_quantities("研究制定依法推进疫情防控“十条举措”。")] == [(10, "条")]

@@ -63,6 +63,7 @@ _BEFORE_UNIT_SET = frozenset(_BEFORE_UNIT)
 _BIG_OR_APPROX = frozenset("余多万亿")
 _PERCENT_AFTER = re.compile(r"\d+(?:\.\d+)?%")
 _ROUND_ALONE = frozenset(("百", "千", "万"))
+_OPENING_QUOTES = frozenset("“‘「『")
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True  # “百名机关党员进校园”, 百名法学家百场报告会: a campaign's name, not a count (为千名企业家 is)
     head = num[0]
     if head in CN_NUM:
+        if previous in _OPENING_QUOTES and text.startswith("个", end - 1):
+            return True  # “十个严禁”, “十一个坚持”, “十个全覆盖”: a slogan, as 两个维护 (“十条举措” are ten)
         if _BIG_OR_APPROX.isdisjoint(num):
             if len(num) > 1 and all(ch in DIGITS for ch in num):  # spelled digit by digit: 唯一一家, not 11
                 return True
