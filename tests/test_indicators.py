@@ -313,3 +313,8 @@ def test_people_counted_are_law_trainings_and_audiences_only(text, expected):
 def test_ten_measures_in_quotes_are_still_ten():
     """Only “N个…” in quotes is a slogan (as 两个维护); “十条举措” are ten measures."""
     assert [(q.value, q.unit) for q in find_quantities("研究制定依法推进疫情防控“十条举措”。")] == [(10, "条")]
+
+
+def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
+    found = find_quantities("全区共推出302个政务服务“证照分离”事项、105个告知承诺事项。")
+    assert [(q.value, q.indicator) for q in found] == [(302, "approval_items"), (105, "approval_items")]

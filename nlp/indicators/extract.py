@@ -529,7 +529,11 @@ def _counted_noun(text: str, pos: int, unit: str, rules: Rules) -> IndicatorType
     not-cue (2起案例, 58项为民办实事项目) gives ``_UNCOUNTED``. The text is not sliced: the patterns
     look neither behind nor ahead, so ``pos``/``endpos`` find what a slice would."""
     within = rules.noun_reach[unit]
-    stop = pos + AFTER_WINDOW
+    quote = text.find("“", pos, pos + within + 1)
+    if quote >= 0:  # a quoted name inside the noun phrase does not count toward its reach:
+        close = text.find("”", quote, quote + AFTER_WINDOW)  # 302个政务服务“证照分离”事项
+        within += close - quote + 1 if close >= 0 else 0
+    stop = pos + AFTER_WINDOW + (within - rules.noun_reach[unit])
     first = rules.cue_re.search(text, pos, stop)  # the window uncut: its first cue is no later than the cut's
     if first is None or first.start() - pos > within:
         return None  # most quantities: no cue right after the measure word
