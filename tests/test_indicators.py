@@ -318,3 +318,13 @@ def test_ten_measures_in_quotes_are_still_ten():
 def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
     found = find_quantities("全区共推出302个政务服务“证照分离”事项、105个告知承诺事项。")
     assert [(q.value, q.indicator) for q in found] == [(302, "approval_items"), (105, "approval_items")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("纠正执法不规范行为16起，责令纠正违法行为192起。", ["enforcement_corrections", "enforcement_corrections"]),
+    ("中央环保督察反馈问题整改完成23个。", ["other"]),  # an inspection's problems, not enforcement's
+    ("组织执法人员业务培训4场次。", ["trainings"]),
+    ("举办技能培训585场。", ["other"]),  # vocational training
+])
+def test_corrections_and_trainings_are_the_rule_of_law_ones(text, expected):
+    assert [q.indicator for q in find_quantities(text)] == expected
