@@ -53,7 +53,7 @@ def test_a_count_of_people_is_named_by_what_they_are_or_did(text, expected):
      [("200份", "publicity_materials"), ("58人次", "publicity_audience")]),
     ("开展法治讲座12场，受众3000余人次。", [("12场", "publicity_events"), ("3000余人次", "publicity_audience")]),
     # only attendance (人次) is an audience: people counted otherwise are not
-    ("举办技能培训30场，新增就业1200人。", [("30场", "trainings"), ("1200人", "other")]),
+    ("举办执法人员培训30场，新增就业1200人。", [("30场", "trainings"), ("1200人", "other")]),
     ("开展普法讲座12场，服务群众300人。", [("12场", "publicity_events"), ("300人", "other")]),
     # a cue of its own wins over the audience
     ("开展普法活动20场，解答法律咨询500人次。", [("20场", "publicity_events"), ("500人次", "legal_consultations")]),
