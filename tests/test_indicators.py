@@ -325,6 +325,8 @@ def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
     ("中央环保督察反馈问题整改完成23个。", ["other"]),  # an inspection's problems, not enforcement's
     ("组织执法人员业务培训4场次。", ["trainings"]),
     ("举办技能培训585场。", ["other"]),  # vocational training
+    ("创建全国民主法治示范村（社区）3个。", ["demonstration_villages"]),
+    ("建成美丽乡村示范村215个。", ["other"]),
 ])
 def test_corrections_and_trainings_are_the_rule_of_law_ones(text, expected):
     assert [q.indicator for q in find_quantities(text)] == expected
