@@ -284,7 +284,7 @@ def test_reviews_counted_in_jianci_are_legality_reviews():
     ("行政诉讼败诉率和行政复议纠错率分别下降18%、4%。",
      [("lost_case_rate", "change"), ("reconsideration_correction_rate", "change")]),
     # the second village is not the first's kind: only the last item lends its type
-    ("省级美丽乡村建设示范村、整治村分别达到146个、557个。", [("demonstration_villages", ""), ("other", "")]),
+    ("省级民主法治示范村、法治文化阵地分别达到146个、557个。", [("demonstration_villages", ""), ("other", "")]),
     # a change verb before 分别 makes every number of the list a change
     ("信访总量、重大刑事案件分别同比下降15.4%和19.1%。", [("other", "change"), ("other", "change")]),
     # three items, four numbers: not paired, but still all changes
