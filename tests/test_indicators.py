@@ -327,6 +327,8 @@ def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
     ("举办技能培训585场。", ["other"]),  # vocational training
     ("创建全国民主法治示范村（社区）3个。", ["demonstration_villages"]),
     ("建成美丽乡村示范村215个。", ["other"]),
+    ("取消下放省级行政审批事项204项。", ["approval_items"]),
+    ("与沪苏浙新达成9项合作事项。", ["other"]),  # 事项 of a work report's cooperation, not powers or services
 ])
 def test_corrections_and_trainings_are_the_rule_of_law_ones(text, expected):
     assert [q.indicator for q in find_quantities(text)] == expected
