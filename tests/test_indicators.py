@@ -329,6 +329,8 @@ def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
     ("建成美丽乡村示范村215个。", ["other"]),
     ("取消下放省级行政审批事项204项。", ["approval_items"]),
     ("与沪苏浙新达成9项合作事项。", ["other"]),  # 事项 of a work report's cooperation, not powers or services
+    ("调处矛盾纠纷8100多宗，成功率97.5%。", ["disputes_mediated", "mediation_success_rate"]),
+    ("急危重症救治成功率提升至97.2%。", ["other"]),
 ])
 def test_corrections_and_trainings_are_the_rule_of_law_ones(text, expected):
     assert [q.indicator for q in find_quantities(text)] == expected
