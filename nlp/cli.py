@@ -121,6 +121,8 @@ def train(
                                             "(NBSVM); 0 turns the weighting off.")] = 0.5,
     genre_weight: Annotated[float, typer.Option(help="Weight of in-genre (法治政府建设 report) units in the "
                                                 "in-genre heads.")] = 8.0,
+    sentence_weight: Annotated[float, typer.Option(help="Weight of the sentences a work-report head also learns "
+                                                   "from (multi-instance), against 1 for a unit.")] = 2.0,
     loo_seeds: Annotated[bool, typer.Option(help="Also score each seed report with a model trained on every "
                                             "other labeled unit (five more fits).")] = False,
     threshold_folds: Annotated[int, typer.Option(help="Inner folds that choose the per-domain thresholds "
@@ -144,7 +146,8 @@ def train(
     tagger = DomainTagger(random_state=seed, char_ngrams=(2, 3) if char_ngrams else None,
                           word_vectors=str(word_vectors) if word_vectors else None,
                           sentence_instances=sentence_instances, nb_alpha=nb_alpha if nb_alpha > 0 else None,
-                          genre_weight=genre_weight, threshold_folds=threshold_folds,
+                          genre_weight=genre_weight, sentence_weight=sentence_weight,
+                          threshold_folds=threshold_folds,
                           relative_floor=relative_floor if relative_floor > 0 else None,
                           genre_C=genre_c if genre_c > 0 else None,
                           fallback_floor=fallback_floor if fallback_floor > 0 else None)
