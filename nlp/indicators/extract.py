@@ -419,8 +419,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
-            stop = clause_ends[i] if i < len(clause_ends) else len(text)
-            if not any(w in text[clause:stop] for w in itype.requires):
+            said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
+            if not any(w in said for w in itype.requires):  # the clause cut once, not once per word
                 itype = None
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
