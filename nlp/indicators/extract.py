@@ -387,10 +387,11 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             place += 1  # the next number of a 分别 list: its change is the list's (分别下降18%、35.8%)
             qualifier = qualifier or list_qualifier
         else:
-            in_list = respective_re.search(text, cue_lo, start) is not None
+            mark = respective_re.search(text, cue_lo, start)
+            in_list = mark is not None
             if in_list:
-                items, place, list_qualifier = _respective_items(text, clause, prev_end if prev_clause == clause else 0,
-                                                             start, end, rules), 0, qualifier
+                items, place, list_qualifier = _respective_items(text, mark, clause, prev_end if prev_clause == clause
+                                                             else 0, end, rules), 0, qualifier
         itype = None
         cue_start = cue_starts.get(unit)
         if cue_start is not None:  # else no type is counted in this measure word (元, 篇, 处, ...)
@@ -466,15 +467,14 @@ def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -
     return None
 
 
-def _respective_items(text: str, clause: int, floor: int, start: int, end: int, rules: Rules) -> list[str] | None:
-    """The items of the 分别 list whose first number starts at ``start`` (its measure word ending
-    at ``end``): the phrase before 分别 (from its clause's start, the last comma or ``floor``, the
+def _respective_items(text: str, mark: re.Match[str], clause: int, floor: int, end: int,
+                      rules: Rules) -> list[str] | None:
+    """The items of the 分别 list whose first number follows ``mark`` (分别 and the words up to the
+    number, found by the caller; the number's measure word ends at ``end``): the phrase before
+    分别 (from its clause's start, the last comma or ``floor``, the
     end of an earlier quantity of the clause) split at the list links, when it names as many items
     as there are numbers linked after this one (办结率、落实率、满意率分别达到99.3%、97.5%、96.3%);
     else None — the numbers cannot be paired (第一、二、三产业增加值分别增长…, or one item)."""
-    mark = rules.respective_re.search(text, max(clause, floor), start)
-    if mark is None:
-        return None
     head = max(clause, floor, text.rfind("，", clause, mark.start()) + 1, text.rfind(",", clause, mark.start()) + 1)
     items = [item for item in rules.list_split_re.split(text[head : mark.start()]) if item]
     if len(items) < 2:
