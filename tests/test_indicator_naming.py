@@ -157,6 +157,12 @@ def test_a_users_file_without_the_new_keys_still_loads(tmp_path):
     ("党委理论学习中心组2次集中学习党的二十大报告。", [("2次", "other")]),
     ("专题学习习近平法治思想4次。", [("4次", "law_study_sessions")]),
     ("市政府常务会议集体学法6次。", [("6次", "law_study_sessions")]),
+    # a theory study group's session in a unit that speaks of 法治, though its clause does not ...
+    ("把习近平法治思想列为中心组学习内容。共开展党组理论学习中心组学习18期。", [("18期", "law_study_sessions")]),
+    # ... but not another study of that unit, nor the study group's where the unit never says 法治
+    ("深学习近平法治思想。开展党组理论学习中心组12场次，专题学习党的二十大精神12次。",
+     [("12场次", "law_study_sessions"), ("12次", "other")]),
+    ("政法干警学习。党委理论学习中心组2次集中学习党的二十大报告。", [("2次", "other")]),
 ])
 def test_law_study_sessions_are_about_law(text, expected):
     assert named(text) == expected

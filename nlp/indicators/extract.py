@@ -77,6 +77,10 @@ class IndicatorType:
     # words one of which the quantity's clause must hold for this type (学法 sessions must be about
     # law: 开展“第一议题”学习42次 is political study, ``other``); empty: no condition
     requires: tuple[str, ...] = ()
+    # or, when the quantity's comma phrase holds one of the first words, the unit one of the second:
+    # a session of a party group's theory study group (理论学习中心组) in a unit that speaks of 法治 is
+    # law study though its own clause names no law (开展党组理论学习中心组学习18期)
+    unit_requires: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,23 @@ class Rules:
     rate_units: frozenset[str] = frozenset()
 
 
+def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A type's ``requires_in_unit`` (``{when: [...], words: [...]}``) as (when, words)."""
+    if not spec:
+        return (), ()
+    if not isinstance(spec, dict) or not spec.get("when") or not spec.get("words"):
+        raise ValueError(f"indicators.yaml: {name}: requires_in_unit needs both 'when' and 'words' lists")
+    return tuple(str(w) for w in spec["when"]), tuple(str(w) for w in spec["words"])
+
+
 @lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> Rules:
     """The indicator types of ``nlp/data/indicators.yaml`` (or a user's file of the same form)."""
     data = yaml.safe_load(read_data_text("indicators.yaml", path))
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
-                                str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()))
+                                str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
+                                _unit_requires(name, t.get("requires_in_unit")))
                   for name, t in data["types"].items())
     by_name = {t.name: t for t in types}
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
@@ -421,8 +435,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                     itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
-            if not any(w in said for w in itype.requires):  # the clause cut once, not once per word
-                itype = None
+            if not any(w in said for w in itype.requires) and not _unit_says(text, start, end, itype):
+                itype = None  # (the clause cut once, not once per word)
         stage = ""
         if itype is not None and unit in ("件", "起", "宗"):
             tail = items[place][-12:] if in_list and items is not None else before[-12:]
@@ -440,6 +454,18 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             typed.append(itype)
         prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
+
+
+def _unit_says(text: str, start: int, end: int, itype: IndicatorType) -> bool:
+    """Does ``itype``'s ``unit_requires`` hold: a word of its first list in the quantity's comma
+    phrase and one of its second anywhere in the unit?"""
+    when, words = itype.unit_requires
+    if not when:
+        return False
+    lo = max(text.rfind(c, 0, start) for c in "，,。；") + 1
+    hi = min((i for i in (text.find(c, end) for c in "，,。；") if i >= 0), default=len(text))
+    phrase = text[lo:hi]
+    return any(w in phrase for w in when) and any(w in text for w in words)
 
 
 # what ``_counted_noun`` returns for a noun no type counts (a not-cue: 2起案例入选): the quantity is ``other``
