@@ -134,6 +134,9 @@ def train(
     fallback_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, a body paragraph of the year's "
                                                   "results that clears no threshold takes its highest domain "
                                                   "when that is at least this probability (0: off).")] = 0.2,
+    topic_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, a unit keeps a domain its own heading or "
+                                               "numbered opening clause names when that domain has at least this "
+                                               "probability (0: off).")] = 0.1,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics by genre."""
     from nlp.errors import LabelError
@@ -150,7 +153,8 @@ def train(
                           threshold_folds=threshold_folds,
                           relative_floor=relative_floor if relative_floor > 0 else None,
                           genre_C=genre_c if genre_c > 0 else None,
-                          fallback_floor=fallback_floor if fallback_floor > 0 else None)
+                          fallback_floor=fallback_floor if fallback_floor > 0 else None,
+                          topic_floor=topic_floor if topic_floor > 0 else None)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger, loo_seeds=loo_seeds)
     except (LabelError, OSError) as err:

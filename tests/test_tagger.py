@@ -449,6 +449,38 @@ def test_a_results_paragraph_no_domain_reaches_takes_its_highest(monkeypatch):
     assert score_rows(model, X.to_dict("records"))[0] == expected
 
 
+def test_a_domain_a_units_topic_line_names_is_kept_at_the_topic_floor():
+    """topic_floor: in a 法治政府建设 report, a heading or numbered paragraph keeps a domain its own
+    topic line names when that domain's probability reaches the floor, under its threshold and the
+    relative floor; a domain named only in the body, one below the floor, a work-report unit and
+    a model without the floor keep what the thresholds give."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from nlp.features.topic_line import TopicLineCues
+    from nlp.tagger.prediction import PooledPrediction
+
+    model = PooledPrediction()
+    model.classes_ = np.array(["enforcement_supervision", "legal_publicity", "leadership_accountability"])
+    model.thresholds_ = np.full(3, 0.5)
+    model.pool_genres = ("gov_work_report", "")
+    model.relative_floor = 0.7
+    model.features_ = SimpleNamespace(parts_=[("topic", TopicLineCues().fit())])
+    texts = ["（三）加大宣传力度，营造良好氛围", "（一）加强组织领导，压实普法责任。定期听取汇报。",
+             "落实第一责任人职责，开展普法宣传。", "（三）加大宣传力度，营造良好氛围",
+             "（三）加大宣传力度，营造良好氛围"]
+    proba = np.array([[0.0, 0.2, 0.0], [0.0, 0.3, 0.9], [0.0, 0.3, 0.9], [0.0, 0.05, 0.0], [0.0, 0.2, 0.0]])
+    model.predict_proba = lambda X: proba
+    X = pd.DataFrame({"text": texts, "is_heading": [True, False, False, True, True],
+                      "genre": ["fazhi_report"] * 4 + ["gov_work_report"]})
+    model.topic_floor = 0.1
+    assert model.predict(X).tolist() == [[0, 1, 0], [0, 1, 1], [0, 0, 1], [0, 0, 0], [0, 0, 0]]
+    assert model.labels_from(proba, X["genre"].tolist(), X)[1] == ["legal_publicity", "leadership_accountability"]
+    model.topic_floor = None
+    assert model.predict(X).tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 0], [0, 0, 0]]
+
+
 def test_an_explanation_says_when_a_label_is_the_fallbacks():
     """A results paragraph that clears no threshold but takes its highest domain (fallback_floor)
     says so in its explanation; a label over its threshold does not, nor does a heading's."""

@@ -85,6 +85,14 @@ class TopicLineCues(Transformer):
         opening = self.counter_.transform([c for _, c in lines])
         return sparse.hstack([heads, opening], format="csr", dtype=np.float64)
 
+    def named(self, texts: list[str], is_heading: list[bool]) -> np.ndarray:
+        """(units × domains) bool: the domains whose phrases stand in each unit's topic line (its
+        heading text or numbered opening clause) — what the unit says it is about."""
+        numbered = numbered_pattern()
+        lines = [topic_line(t, bool(h), numbered) for t, h in zip(texts, is_heading, strict=True)]
+        counts = self.counter_.transform([h or c for h, c in lines])
+        return counts.toarray() > 0
+
     def to_arrays(self, name: str) -> tuple[dict, dict]:
         return {}, {f"topic__{name}": {"codes": self.counter_.codes_, "cues": self.counter_.cue_domains_}}
 

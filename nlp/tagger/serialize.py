@@ -40,7 +40,8 @@ PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vecto
                      "sentence_pooling")
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
                    "relative_floor": None, "genre_C": None, "no_domain_roles": None,
-                   "topic_line": False, "fallback_floor": None, "fallback_roles": None}
+                   "topic_line": False, "fallback_floor": None, "fallback_roles": None,
+                   "topic_floor": None}
 
 
 def library_versions() -> dict[str, str]:
@@ -337,6 +338,7 @@ def load_predictor(model_dir: str | Path | None = None, taxonomy_path: str | Non
         no_domain_roles=params["no_domain_roles"],
         fallback_floor=params["fallback_floor"],
         fallback_roles=params["fallback_roles"],
+        topic_floor=params["topic_floor"],
         genre_calibration=_genre_arrays(config)[0],
         genre_thresholds=_genre_arrays(config)[1],
     )
