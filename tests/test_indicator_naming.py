@@ -100,6 +100,17 @@ def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
+    ("市政府常务会议集体学法6次，听取法治政府建设汇报13次。", [("6次", "law_study_sessions"), ("13次", "other")]),
+    ("党委会专题学法3次，主要负责同志述职述法各1次。", [("3次", "law_study_sessions"), ("1次", "other")]),
+    # a not-cue of the counted thing does not stop inheritance: 改革事项清单 still lists approval items
+    ("推动140项高频政务服务事项跨省通办，梳理“证照分离”改革事项清单86项。",
+     [("140项", "approval_items"), ("86项", "approval_items")]),
+])
+def test_a_count_whose_phrase_names_a_report_heard_inherits_nothing(text, expected):
+    assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
     ("清理规范性文件2次、100余件，废止7件。",
      [("2次", "other"), ("100余件", "normative_documents"), ("7件", "normative_documents")]),
     ("全市共有人民调解委员会120个、覆盖群众3000户。", [("120个", "mediation_organizations"), ("3000户", "other")]),

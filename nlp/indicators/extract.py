@@ -127,6 +127,8 @@ class Rules:
     list_split_re: re.Pattern[str] = re.compile("(?!)")
     own_measure_endings: tuple[str, ...] = ()
     rate_units: frozenset[str] = frozenset()
+    # a count whose phrase holds one of these (``no_inherit``) inherits no type: it counts what they name
+    no_inherit_re: re.Pattern[str] = re.compile("(?!)")
 
 
 def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -195,7 +197,8 @@ def load_rules(path: str | None = None) -> Rules:
                  respective, re.compile(rf"(?:{_alt(respective)})[^\d{re.escape(DIVIDERS)}]{{0,6}}$"),
                  links, re.compile(_alt(links)),
                  tuple(str(w) for w in data.get("own_measure_endings") or ()),
-                 frozenset(str(u) for u in data.get("rate_units") or ()))
+                 frozenset(str(u) for u in data.get("rate_units") or ()),
+                 re.compile(_alt(str(w) for w in data.get("no_inherit") or ())))
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -431,8 +434,13 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # a count inherits the latest subject of its clause it can be counted in, when it
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
+                # — unless its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次
+                # after 集体学法6次 is no study session)
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
-                    itype = _inherited(typed, unit, rules)
+                    if phrase < 0:
+                        phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                    if not rules.no_inherit_re.search(text, phrase, start):
+                        itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
             if not any(w in said for w in itype.requires) and not _unit_says(text, start, end, itype):
