@@ -424,12 +424,12 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # that phrase did (召开党组会20场次 is no study session for the 学习计划 before it)
                 phrase = -1
                 if typed and subset_re.search(text, cue_lo, start):  # 其中: a part of the count before
-                    phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                    phrase = _phrase_start(text, cue_lo, start)
                     if text.startswith(subset_words, phrase):
                         itype = _inherited(typed, unit, rules)
                 if itype is None and cue_start.search(text, cue_lo, start):  # most quantities: no cue before
                     if phrase < 0:
-                        phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                        phrase = _phrase_start(text, cue_lo, start)
                     itype = _type_of(text[phrase:start], unit, rules, typed)
                 # a count inherits the latest subject of its clause it can be counted in, when it
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
@@ -438,7 +438,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # after 集体学法6次 is no study session)
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     if phrase < 0:
-                        phrase = max(cue_lo, text.rfind("，", cue_lo, start) + 1, text.rfind(",", cue_lo, start) + 1)
+                        phrase = _phrase_start(text, cue_lo, start)
                     if not rules.no_inherit_re.search(text, phrase, start):
                         itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
@@ -462,6 +462,11 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             typed.append(itype)
         prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
+
+
+def _phrase_start(text: str, lo: int, start: int) -> int:
+    """Where the comma phrase of a number at ``start`` begins (not before ``lo``)."""
+    return max(lo, text.rfind("，", lo, start) + 1, text.rfind(",", lo, start) + 1)
 
 
 def _unit_says(text: str, start: int, end: int, itype: IndicatorType) -> bool:
