@@ -111,6 +111,32 @@ def test_a_count_whose_phrase_names_a_report_heard_inherits_nothing(text, expect
 
 
 @pytest.mark.parametrize("text,expected", [
+    # proposals answered and fees cut are no documents or approval items (work reports, every year)
+    ("审查备案规范性文件20件，办结市人大代表建议110件、政协提案116件。",
+     [("20件", "normative_documents"), ("110件", "other"), ("116件", "other")]),
+    ("取消行政审批事项103项，取消行政事业性收费26项。", [("103项", "approval_items"), ("26项", "other")]),
+    # the words are whole: 复议案件 holds 议案, but only 人大议案 / 代表议案 stop inheritance
+    ("共收到行政复议申请58件，受理54件，审结49件。",
+     [("58件", "reconsideration_cases"), ("54件", "reconsideration_cases"), ("49件", "reconsideration_cases")]),
+    # a rate whose phrase names a rate is that rate, not the one before it ...
+    ("矛盾纠纷排查化解率达到94.5%，信访事项按期办结率100%。",
+     [("94.5%", "mediation_success_rate"), ("100%", "other")]),
+    # ... while a change of the rate before it still inherits
+    ("行政复议纠错率12%，同比下降3个百分点。",
+     [("12%", "reconsideration_correction_rate"), ("3个百分点", "reconsideration_correction_rate")]),
+    # 指标 are counted by no type
+    ("全程网办事项覆盖率等13个指标获评全省优秀。", [("13个", "other")]),
+])
+def test_proposals_fees_and_other_rates_inherit_nothing(text, expected):
+    assert named(text) == expected
+
+
+def test_projects_for_the_people_are_no_approval_items():
+    # 为民办实事事项 holds 事项 (a cue) and 办 (a word approval items require): a not-cue, 实事事项
+    assert ("20项", "other") in named("分解的69项任务、12项责任状事项、20项为民办实事事项全部完成。")
+
+
+@pytest.mark.parametrize("text,expected", [
     ("清理规范性文件2次、100余件，废止7件。",
      [("2次", "other"), ("100余件", "normative_documents"), ("7件", "normative_documents")]),
     ("全市共有人民调解委员会120个、覆盖群众3000户。", [("120个", "mediation_organizations"), ("3000户", "other")]),

@@ -129,6 +129,9 @@ class Rules:
     rate_units: frozenset[str] = frozenset()
     # a count whose phrase holds one of these (``no_inherit``) inherits no type: it counts what they name
     no_inherit_re: re.Pattern[str] = re.compile("(?!)")
+    # a rate (``rate_units``) whose phrase holds one of these (``no_inherit_rates``: 率) names a rate of
+    # its own and inherits none: 信访事项按期办结率100% after 化解率94.5% is no mediation success rate
+    no_inherit_rates_re: re.Pattern[str] = re.compile("(?!)")
 
 
 def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -198,7 +201,8 @@ def load_rules(path: str | None = None) -> Rules:
                  links, re.compile(_alt(links)),
                  tuple(str(w) for w in data.get("own_measure_endings") or ()),
                  frozenset(str(u) for u in data.get("rate_units") or ()),
-                 re.compile(_alt(str(w) for w in data.get("no_inherit") or ())))
+                 re.compile(_alt(str(w) for w in data.get("no_inherit") or ())),
+                 re.compile(_alt(str(w) for w in data.get("no_inherit_rates") or ())))
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -439,7 +443,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     if phrase < 0:
                         phrase = _phrase_start(text, cue_lo, start)
-                    if not rules.no_inherit_re.search(text, phrase, start):
+                    if not rules.no_inherit_re.search(text, phrase, start) and not (
+                            unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start)):
                         itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
