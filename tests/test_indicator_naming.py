@@ -203,3 +203,16 @@ def test_a_users_file_without_the_new_keys_still_loads(tmp_path):
 ])
 def test_law_study_sessions_are_about_law(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # 办 alone (办理 of proposals) does not make the meeting's 事项 approval items ...
+    ("提请市委常委会审议“三重一大”事项78项，办理市人大代表建议126件。", [("78项", "other"), ("126件", "other")]),
+    ("成功举办科学家论坛，促成合作事项71项。", [("71项", "other")]),
+    # ... the ways services are done do
+    ("新增“全市通办”事项100项。", [("100项", "approval_items")]),
+    ("推出“信用容缺办”事项565项。", [("565项", "approval_items")]),
+    ("4186个事项实现“立等可取”。", [("4186个", "approval_items")]),
+])
+def test_approval_items_are_services_done_not_any_business(text, expected):
+    assert named(text) == expected
