@@ -121,7 +121,9 @@ def test_a_count_whose_phrase_names_a_report_heard_inherits_nothing(text, expect
     # a rate whose phrase names a rate is that rate, not the one before it ...
     ("矛盾纠纷排查化解率达到94.5%，信访事项按期办结率100%。",
      [("94.5%", "mediation_success_rate"), ("100%", "other")]),
-    # ... while a change of the rate before it still inherits
+    # ... and a change in % after a rate is some count's; a change in points is the rate's
+    ("矛盾纠纷调解成功率96.7%，刑事案件立案数下降32.8%。",
+     [("96.7%", "mediation_success_rate"), ("32.8%", "other")]),
     ("行政复议纠错率12%，同比下降3个百分点。",
      [("12%", "reconsideration_correction_rate"), ("3个百分点", "reconsideration_correction_rate")]),
     # 指标 are counted by no type

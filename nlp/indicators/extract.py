@@ -132,6 +132,9 @@ class Rules:
     # a rate (``rate_units``) whose phrase holds one of these (``no_inherit_rates``: 率) names a rate of
     # its own and inherits none: 信访事项按期办结率100% after 化解率94.5% is no mediation success rate
     no_inherit_rates_re: re.Pattern[str] = re.compile("(?!)")
+    # measure words in which a change inherits no type (``no_inherit_changes``: %): a rate's change is
+    # in 个百分点, so 刑事案件立案数下降32.8% after 调解成功率96.7% is a count's change, not the rate's
+    no_inherit_changes: frozenset[str] = frozenset()
 
 
 def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -202,7 +205,8 @@ def load_rules(path: str | None = None) -> Rules:
                  tuple(str(w) for w in data.get("own_measure_endings") or ()),
                  frozenset(str(u) for u in data.get("rate_units") or ()),
                  re.compile(_alt(str(w) for w in data.get("no_inherit") or ())),
-                 re.compile(_alt(str(w) for w in data.get("no_inherit_rates") or ())))
+                 re.compile(_alt(str(w) for w in data.get("no_inherit_rates") or ())),
+                 frozenset(str(u) for u in data.get("no_inherit_changes") or ()))
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -440,7 +444,8 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
                 # — unless its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次
                 # after 集体学法6次 is no study session)
-                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
+                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS) and not (
+                        qualifier == "change" and unit in rules.no_inherit_changes):
                     if phrase < 0:
                         phrase = _phrase_start(text, cue_lo, start)
                     if not rules.no_inherit_re.search(text, phrase, start) and not (
