@@ -218,3 +218,12 @@ def test_law_study_sessions_are_about_law(text, expected):
 ])
 def test_approval_items_are_services_done_not_any_business(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("推进法治乡村建设，获评全国乡村治理示范村5个。", [("5个", "other")]),
+    ("创建省级善治示范村30个、民主法治村10个。", [("30个", "other"), ("10个", "demonstration_villages")]),
+    ("新增全国民主法治示范村（社区）3个。", [("3个", "demonstration_villages")]),
+])
+def test_demonstration_villages_are_the_rule_of_law_programmes(text, expected):
+    assert named(text) == expected
