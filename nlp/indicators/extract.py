@@ -132,8 +132,9 @@ class Rules:
     # a rate (``rate_units``) whose phrase holds one of these (``no_inherit_rates``: 率) names a rate of
     # its own and inherits none: 信访事项按期办结率100% after 化解率94.5% is no mediation success rate
     no_inherit_rates_re: re.Pattern[str] = re.compile("(?!)")
-    # measure words in which a change inherits no type (``no_inherit_changes``: %): a rate's change is
-    # in 个百分点, so 刑事案件立案数下降32.8% after 调解成功率96.7% is a count's change, not the rate's
+    # measure words in which a change whose phrase names what changed inherits no type
+    # (``no_inherit_changes``: %): a rate's change is in 个百分点, so 刑事案件立案数下降32.8% after
+    # 调解成功率96.7% is a count's change; 满意度100%，比上年增长0.5% is the rate's
     no_inherit_changes: frozenset[str] = frozenset()
 
 
@@ -444,12 +445,13 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
                 # — unless its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次
                 # after 集体学法6次 is no study session)
-                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS) and not (
-                        qualifier == "change" and unit in rules.no_inherit_changes):
+                if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     if phrase < 0:
                         phrase = _phrase_start(text, cue_lo, start)
                     if not rules.no_inherit_re.search(text, phrase, start) and not (
-                            unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start)):
+                            unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start)
+                    ) and not (qualifier == "change" and unit in rules.no_inherit_changes
+                               and _names_its_subject(text[phrase:start])):
                         itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
@@ -472,6 +474,13 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             typed.append(itype)
         prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
+
+
+def _names_its_subject(phrase: str) -> bool:
+    """Does a change's phrase name what changed (信访总量下降, 刑事案件立案数同比下降), not only the
+    change (比上年增长, 同比下降: the change of the count before it)?"""
+    change = CHANGE.search(phrase)
+    return bool((phrase[: change.start()] if change else phrase).strip(SPACES + "，,、"))
 
 
 def _phrase_start(text: str, lo: int, start: int) -> int:
