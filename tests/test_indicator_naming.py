@@ -227,3 +227,15 @@ def test_approval_items_are_services_done_not_any_business(text, expected):
 ])
 def test_demonstration_villages_are_the_rule_of_law_programmes(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the second figure of an untyped count's "from … to …" is as untyped as the first
+    ("行政审批事项由193项减少到87项，行政事业性收费由98项减少到48项。",
+     [("193项", "approval_items"), ("87项", "approval_items"), ("98项", "other"), ("48项", "other")]),
+    # after a comma a bare count still inherits the clause's type
+    ("取消行政审批事项244项，取消行政事业性收费16项，下放219项。",
+     [("244项", "approval_items"), ("16项", "other"), ("219项", "approval_items")]),
+])
+def test_an_untyped_counts_second_figure_stays_untyped(text, expected):
+    assert named(text) == expected

@@ -365,6 +365,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         return []  # most paragraphs: no measure word after a number
     out: list[tuple] = []
     prev_end, prev_clause, prev_cue_lo = 0, -1, 0
+    prev_untyped = ""
     typed: list[IndicatorType] = []
     clause_ends: list[int] = []
     stops: list[int] = []  # the sentence stops (。；！？): the clause ends but line breaks
@@ -444,14 +445,18 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
                 # — unless its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次
-                # after 集体学法6次 is no study session)
+                # after 集体学法6次 is no study session), or it goes on from an untyped count in the same
+                # measure word with no comma between (行政事业性收费由98项减少到48项 after 审批事项87项:
+                # the fees' second figure, not approval items)
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     if phrase < 0:
                         phrase = _phrase_start(text, cue_lo, start)
                     if not rules.no_inherit_re.search(text, phrase, start) and not (
                             unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start)
                     ) and not (qualifier == "change" and unit in rules.no_inherit_changes
-                               and _names_its_subject(text[phrase:start])):
+                               and _names_its_subject(text[phrase:start])) and not (
+                            prev_clause == clause and prev_untyped == unit
+                            and "，" not in text[prev_end:start] and "," not in text[prev_end:start]):
                         itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
@@ -472,6 +477,7 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                     itype.name if itype else "other", stage, sentence))
         if itype is not None:
             typed.append(itype)
+        prev_untyped = unit if itype is None else ""  # the measure word of an untyped count
         prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
 
