@@ -239,3 +239,12 @@ def test_demonstration_villages_are_the_rule_of_law_programmes(text, expected):
 ])
 def test_an_untyped_counts_second_figure_stays_untyped(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # administrative powers are counted as approval items, as 行政执法职权事项 is
+    ("取消调整行政职权114项，清理变相审批54项。", [("114项", "approval_items"), ("54项", "approval_items")]),
+    ("其他行政职权由9221项精简后公布3393项。", [("9221项", "approval_items"), ("3393项", "approval_items")]),
+])
+def test_administrative_powers_are_approval_items(text, expected):
+    assert named(text) == expected
