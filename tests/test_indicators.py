@@ -3,6 +3,7 @@ indicator types, duplicates and conflicts, the panel and the command."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from nlp.indicators.extract import find_quantities
 from nlp.indicators.numbers import parse_number
 from nlp.indicators.table import indicators, panel, unit_indicators
+from nlp.training.labels import SHARED_ROOT
 
 
 @pytest.mark.parametrize("written,value,approx", [
@@ -334,3 +336,37 @@ def test_a_quoted_name_inside_the_counted_noun_does_not_use_up_its_reach():
 ])
 def test_corrections_and_trainings_are_the_rule_of_law_ones(text, expected):
     assert [q.indicator for q in find_quantities(text)] == expected
+
+
+def test_corpus_checks_count_what_the_extractor_does_now(tmp_path):
+    """``check_corpus_sample`` on a seed paragraph: a verdict stands while the type is the same, a
+    judged error whose type changed is fixed, a judged-right one whose type changed regressed."""
+    from nlp.indicators.evaluate import check_corpus_sample
+
+    ref = {"file": "seeds/000_80fa0582c9ec3e1e.txt", "line": 31, "span": [0, 182], "sha": "af9a01da78958605",
+           "sample": 1, "rules": "test"}
+    judged = [  # 13名 (legal_advisers now), 13份 and 45条 (legal_opinions now)
+        {"quantity": {"start": 30, "end": 33, "value": 13, "unit": "名", "indicator": "legal_advisers"},
+         "verdict": "right"},
+        {"quantity": {"start": 92, "end": 95, "value": 13, "unit": "份", "indicator": "other"}, "verdict": "wrong"},
+        {"quantity": {"start": 102, "end": 105, "value": 45, "unit": "条", "indicator": "trainees"},
+         "verdict": "right"},
+        {"quantity": {"start": 0, "end": 2, "value": 1, "unit": "件", "indicator": "other"}, "verdict": "doubtful"},
+    ]
+    path = tmp_path / "checks.jsonl"
+    path.write_text("".join(json.dumps({**ref, **j}, ensure_ascii=False) + "\n" for j in judged), "utf-8")
+    row = check_corpus_sample(path).set_index("sample").loc["all"]
+    assert (row.judged, row.right, row.wrong, row.doubtful) == (4, 2, 1, 1)
+    assert row.precision == 0.5 and row.precision_doubtful_right == 0.75
+    assert (row.now_same, row.now_fixed, row.now_regressed, row.now_missing) == (1, 1, 1, 1)
+
+
+@pytest.mark.skipif(not (SHARED_ROOT / "corpus").is_dir(), reason="needs ../shared/corpus")
+def test_no_corpus_row_read_as_right_changed_type():
+    """480 named rows of the work-report corpus read by hand (labels/indicators/corpus_checks.jsonl):
+    a rule change that retypes one read as right must show here (or its verdict be read again)."""
+    from nlp.indicators.evaluate import check_corpus_sample
+
+    row = check_corpus_sample().set_index("sample").loc["all"]
+    assert row.judged == 480 and row.now_missing == 0
+    assert row.now_regressed == 0

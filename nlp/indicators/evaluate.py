@@ -49,3 +49,44 @@ def evaluate_extractor(path: str | Path = DEFAULT_ANNOTATIONS) -> pd.DataFrame:
         out.append({"measure": measure, "split": split, "precision": p, "recall": r_,
                     "f1": 2 * p * r_ / (p + r_) if p + r_ else 0.0, "tp": tp, "fp": fp, "fn": fn})
     return pd.DataFrame(out)
+
+
+DEFAULT_CORPUS_CHECKS = REPO_ROOT / "labels" / "indicators" / "corpus_checks.jsonl"
+CHECK_COLUMNS = ["sample", "rules", "judged", "right", "wrong", "doubtful", "precision", "precision_doubtful_right",
+                 "now_same", "now_fixed", "now_regressed", "now_changed", "now_missing"]
+
+
+def check_corpus_sample(path: str | Path = DEFAULT_CORPUS_CHECKS) -> pd.DataFrame:
+    """Named rows of the work-report corpus read by hand, against the extractor as it is now.
+
+    The annotations cover in-genre excerpts only; a work report's figures are typed by the same
+    rules, so random samples of the corpus's named rows (``indicator`` not ``other``) were read
+    one by one: ``verdict`` right, wrong or doubtful, under the rules of commit ``rules``. Each
+    row references its paragraph as the annotations do and gives the quantity's span in it.
+
+    One row per sample (and ``all``): the precision when judged (doubtful counted wrong, and
+    counted right), and what the extractor does now with the same quantities: the same type
+    (the verdict stands), a judged error's type changed (``now_fixed``), a judged-right type
+    changed (``now_regressed``: a rule change broke it), a doubtful one changed, or the quantity
+    no longer found (``now_missing``).
+    """
+    path = Path(path)
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    units = find_units(path, rows)
+    tally: dict[tuple, Counter] = {}
+    for r, u in zip(rows, units, strict=True):
+        q = r["quantity"]
+        now = {(x.start, x.end): x.indicator for x in find_quantities(u.text)}.get((q["start"], q["end"]))
+        verdict = r["verdict"]
+        state = ("now_missing" if now is None else "now_same" if now == q["indicator"]
+                 else {"wrong": "now_fixed", "right": "now_regressed"}.get(verdict, "now_changed"))
+        for key in ((r["sample"], r["rules"]), ("all", "")):
+            c = tally.setdefault(key, Counter())
+            c.update({"judged": 1, verdict: 1, state: 1})
+    out = []
+    for (sample, rules), c in sorted(tally.items(), key=lambda kv: (kv[0][0] == "all", str(kv[0][0]))):
+        n = c["judged"]
+        out.append({"sample": sample, "rules": rules, **{k: c[k] for k in ("judged", "right", "wrong", "doubtful")},
+                    "precision": c["right"] / n, "precision_doubtful_right": (c["right"] + c["doubtful"]) / n,
+                    **{k: c[k] for k in CHECK_COLUMNS[8:]}})
+    return pd.DataFrame(out, columns=CHECK_COLUMNS)
