@@ -248,3 +248,16 @@ def test_an_untyped_counts_second_figure_stays_untyped(text, expected):
 ])
 def test_administrative_powers_are_approval_items(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("提请市人大常委会审议地方性法规草案5件，制定修改政府规章9件，废止规范性文件12件。",
+     [("5件", "regulations"), ("9件", "regulations"), ("12件", "normative_documents")]),
+    # the cue nearest the number names it: rules and documents cleared together are documents
+    ("清理政府规章和规范性文件282件，制定地方性法规和政府规章9件。",
+     [("282件", "normative_documents"), ("9件", "regulations")]),
+    # articles are no regulations (and 部 is no measure word)
+    ("编制包含27部法律法规规章273条的清单。", [("273条", "other")]),
+])
+def test_regulations_drafted_and_enacted(text, expected):
+    assert named(text) == expected
