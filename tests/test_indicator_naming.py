@@ -102,6 +102,7 @@ def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):
 @pytest.mark.parametrize("text,expected", [
     ("市政府常务会议集体学法6次，听取法治政府建设汇报13次。", [("6次", "law_study_sessions"), ("13次", "other")]),
     ("党委会专题学法3次，主要负责同志述职述法各1次。", [("3次", "law_study_sessions"), ("1次", "other")]),
+    ("提请审议地方性法规草案20件，向省人大常委会报告专项工作13项。", [("20件", "regulations"), ("13项", "other")]),
     # a not-cue of the counted thing does not stop inheritance: 改革事项清单 still lists approval items
     ("推动140项高频政务服务事项跨省通办，梳理“证照分离”改革事项清单86项。",
      [("140项", "approval_items"), ("86项", "approval_items")]),
