@@ -6,6 +6,10 @@ paragraph's quantity statements (``value``, ``unit``, ``indicator``, ``approx``,
 A paragraph's statements are compared as multisets: exact triples (indicator, value, unit) and
 values alone (value, unit). ``split`` (dev, dev2 / test) keeps the paragraphs the extractor's rules
 were tuned on apart from those they never saw.
+
+``check_corpus_sample`` reads ``labels/indicators/corpus_checks.jsonl``: named rows of the
+work-report corpus, which the annotations do not cover, read by hand in random samples (a
+verdict per row), against what the extractor does with the same quantities now.
 """
 
 from __future__ import annotations

@@ -444,19 +444,13 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 # a count inherits the latest subject of its clause it can be counted in, when it
                 # ends its phrase (受理案件704件，办结471件); one followed by more words counts what
                 # they name (17个委办局对…; 新增就业3万人以上 after 培训2万人次 is no training)
-                # — unless its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次
-                # after 集体学法6次 is no study session), or it goes on from an untyped count in the same
-                # measure word with no comma between (行政事业性收费由98项减少到48项 after 审批事项87项:
-                # the fees' second figure, not approval items)
+                # — unless ``_inherits_nothing``
                 if itype is None and typed and (end == len(text) or text[end] in DIVIDERS):
                     if phrase < 0:
                         phrase = _phrase_start(text, cue_lo, start)
-                    if not rules.no_inherit_re.search(text, phrase, start) and not (
-                            unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start)
-                    ) and not (qualifier == "change" and unit in rules.no_inherit_changes
-                               and _names_its_subject(text[phrase:start])) and not (
-                            prev_clause == clause and prev_untyped == unit
-                            and "，" not in text[prev_end:start] and "," not in text[prev_end:start]):
+                    after_untyped = prev_untyped == unit and prev_clause == clause
+                    if not _inherits_nothing(text, phrase, start, unit, qualifier, rules,
+                                             prev_end if after_untyped else -1):
                         itype = _inherited(typed, unit, rules)
         if itype is not None and itype.requires:  # the clause must say what the type is about
             said = text[clause : clause_ends[i] if i < len(clause_ends) else len(text)]
@@ -480,6 +474,27 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
         prev_untyped = unit if itype is None else ""  # the measure word of an untyped count
         prev_end, prev_clause, prev_cue_lo = end, clause, cue_lo
     return out
+
+
+def _inherits_nothing(text: str, phrase: int, start: int, unit: str, qualifier: str, rules: Rules,
+                      untyped_end: int) -> bool:
+    """Does a count whose phrase (``text[phrase:start]``) could inherit its clause's latest type
+    count something else?
+
+    - its phrase names a thing no type counts (``no_inherit``: 听取法治政府建设汇报13次 after
+      集体学法6次 is no study session; 办理人大代表建议110件, 取消行政事业性收费26项);
+    - it is a rate whose phrase names a rate (``no_inherit_rates``: 信访事项按期办结率100% after 化解率);
+    - it is a change in % whose phrase names what changed (``no_inherit_changes``: 信访总量下降21%
+      after 化解率95%; a bare 比上年增长0.5% after 满意度100% is the rate's);
+    - it goes on, with no comma between, from an untyped count in the same measure word ending at
+      ``untyped_end`` (-1: none): 行政事业性收费由98项减少到48项 after 审批事项87项 is the fees'
+      second figure.
+    """
+    return bool(rules.no_inherit_re.search(text, phrase, start)
+                or (unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start))
+                or (qualifier == "change" and unit in rules.no_inherit_changes
+                    and _names_its_subject(text[phrase:start]))
+                or (untyped_end >= 0 and "，" not in text[untyped_end:start] and "," not in text[untyped_end:start]))
 
 
 def _names_its_subject(phrase: str) -> bool:
