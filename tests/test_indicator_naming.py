@@ -102,7 +102,8 @@ def test_a_count_inherits_only_when_it_ends_its_phrase(text, expected):
 @pytest.mark.parametrize("text,expected", [
     ("市政府常务会议集体学法6次，听取法治政府建设汇报13次。", [("6次", "law_study_sessions"), ("13次", "other")]),
     ("党委会专题学法3次，主要负责同志述职述法各1次。", [("3次", "law_study_sessions"), ("1次", "other")]),
-    ("提请审议地方性法规草案20件，向省人大常委会报告专项工作13项。", [("20件", "regulations"), ("13项", "other")]),
+    ("提请审议地方性法规草案20件，向省人大常委会报告专项工作13项。",
+     [("20件", "local_regulations"), ("13项", "other")]),
     # a not-cue of the counted thing does not stop inheritance: 改革事项清单 still lists approval items
     ("推动140项高频政务服务事项跨省通办，梳理“证照分离”改革事项清单86项。",
      [("140项", "approval_items"), ("86项", "approval_items")]),
@@ -253,10 +254,11 @@ def test_administrative_powers_are_approval_items(text, expected):
 
 @pytest.mark.parametrize("text,expected", [
     ("提请市人大常委会审议地方性法规草案5件，制定修改政府规章9件，废止规范性文件12件。",
-     [("5件", "regulations"), ("9件", "regulations"), ("12件", "normative_documents")]),
+     [("5件", "local_regulations"), ("9件", "government_rules"), ("12件", "normative_documents")]),
     # the cue nearest the number names it: rules and documents cleared together are documents
-    ("清理政府规章和规范性文件282件，制定地方性法规和政府规章9件。",
-     [("282件", "normative_documents"), ("9件", "regulations")]),
+    ("清理政府规章和规范性文件282件，提请审议法规草案3件，制定规章7件、修改2件。",
+     [("282件", "normative_documents"), ("3件", "local_regulations"), ("7件", "government_rules"),
+      ("2件", "government_rules")]),
     # articles are no regulations (and 部 is no measure word)
     ("编制包含27部法律法规规章273条的清单。", [("273条", "other")]),
 ])
