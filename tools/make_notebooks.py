@@ -23,6 +23,8 @@ def nb(cells: list[tuple[str, str]]) -> nbf.NotebookNode:
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     book.cells = [nbf.v4.new_markdown_cell(src) if kind == "md" else nbf.v4.new_code_cell(src)
                   for kind, src in cells]
+    for i, cell in enumerate(book.cells):  # the same source writes the same file (nbformat's ids are random)
+        cell["id"] = f"cell-{i:02d}"
     return book
 
 
@@ -97,11 +99,47 @@ TRENDS = nb([
     ("code", "tp.tables.get('topic_dominant_domain')"),
 ])
 
+INDICATORS = nb([
+    ("md", "# The numbers the reports state, as a panel\n\nEvery quantity a report states becomes a row "
+           "(the indicator type from `nlp/data/indicators.yaml`, the value, its unit, a qualifier for changes, "
+           "totals and targets, the sentence); the panel is one row per report and one column per indicator. "
+           "The seeds, and the corpus when it is present (a seeded sample of `FAZHI_CORPUS_SAMPLE` files, "
+           "default 150, 0 for every file)."),
+    ("code", SETUP + "\nimport random\nCORPUS = ROOT.parent / 'shared' / 'corpus' / 'gov-work-reports'\n"
+             "n = int(os.environ.get('FAZHI_CORPUS_SAMPLE', '150'))\n"
+             "corpus = sorted(CORPUS.rglob('*.md')) if CORPUS.is_dir() else []\n"
+             "corpus = corpus if n == 0 else random.Random(0).sample(corpus, min(n, len(corpus)))\n"
+             "len(corpus)"),
+    ("code", "from nlp.indicators.table import indicators, panel, indicator_summary, indicators_by_year\n"
+             "rows, errors = indicators(ROOT / 'seeds')\nprint(len(rows), 'quantities,', "
+             "(rows.indicator != 'other').sum(), 'of named indicators;', len(errors), 'unreadable files')\n"
+             "rows[rows.indicator != 'other'][['region', 'year', 'domain', 'label', 'value', 'unit', 'qualifier', "
+             "'text']].head(12)"),
+    ("md", "Each row keeps the sentence it comes from and its span in the source file, so any figure can be "
+           "checked by reading it. A report that states one indicator with different values gets `conflict`: "
+           "read the sentences (a contradiction, or counts of parts)."),
+    ("code", "row = rows[rows.indicator == 'legal_aid_cases'].iloc[0]\nprint(row.sentence)\n"
+             "rows[rows.conflict][['doc_id', 'label', 'value', 'unit', 'stage', 'sentence']].head()"),
+    ("md", "The panel: one row per report (place, level, year), one column per indicator — its stated "
+           "level (changes, targets and approximations stay in the rows)."),
+    ("code", "wide = panel(rows)\nwide[['region', 'level', 'year', 'legal_aid_cases', 'disputes_mediated', "
+             "'mediation_success_rate', 'reconsideration_cases']]"),
+    ("md", "## Across places and years: the corpus\n\nThe same on government work reports: which indicators "
+           "the reports state most, and their medians by year."),
+    ("code", "if corpus:\n    crows, cerrors = indicators(corpus)\n"
+             "    crows.to_csv(OUT / 'corpus_indicators.csv', index=False)\n"
+             "    panel(crows).to_csv(OUT / 'corpus_indicator_panel.csv', index=False)\n"
+             "    print(len(crows), 'quantities of', crows.doc_id.nunique(), 'reports;', len(cerrors), 'unreadable')\n"
+             "else:\n    crows = rows\nindicator_summary(crows).sort_values('reports', ascending=False).head(12)"),
+    ("code", "indicators_by_year(crows, top=4).tail(12)"),
+    ("code", "assert len(rows) > 100 and (rows.indicator != 'other').sum() > 50 and len(wide) == 5"),
+])
+
 
 def main() -> None:
     out = Path(__file__).resolve().parents[1] / "notebooks"
     for name, book in (("01_quickstart.ipynb", QUICKSTART), ("02_retrain_tagger.ipynb", RETRAIN),
-                       ("03_emphasis_over_years.ipynb", TRENDS)):
+                       ("03_emphasis_over_years.ipynb", TRENDS), ("04_indicator_panel.ipynb", INDICATORS)):
         nbf.write(book, out / name)
         print(out / name)
 
