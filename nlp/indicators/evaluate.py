@@ -78,9 +78,12 @@ def check_corpus_sample(path: str | Path = DEFAULT_CORPUS_CHECKS) -> pd.DataFram
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     units = find_units(path, rows)
     tally: dict[tuple, Counter] = {}
+    found: dict[int, dict] = {}  # a paragraph's quantities by span, read once however many rows it has
     for r, u in zip(rows, units, strict=True):
         q = r["quantity"]
-        now = {(x.start, x.end): x.indicator for x in find_quantities(u.text)}.get((q["start"], q["end"]))
+        if id(u) not in found:
+            found[id(u)] = {(x.start, x.end): x.indicator for x in find_quantities(u.text)}
+        now = found[id(u)].get((q["start"], q["end"]))
         verdict = r["verdict"]
         state = ("now_missing" if now is None else "now_same" if now == q["indicator"]
                  else {"wrong": "now_fixed", "right": "now_regressed"}.get(verdict, "now_changed"))

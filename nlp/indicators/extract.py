@@ -486,15 +486,15 @@ def _inherits_nothing(text: str, phrase: int, start: int, unit: str, qualifier: 
     - it is a rate whose phrase names a rate (``no_inherit_rates``: 信访事项按期办结率100% after 化解率);
     - it is a change in % whose phrase names what changed (``no_inherit_changes``: 信访总量下降21%
       after 化解率95%; a bare 比上年增长0.5% after 满意度100% is the rate's);
-    - it goes on, with no comma between, from an untyped count in the same measure word ending at
-      ``untyped_end`` (-1: none): 行政事业性收费由98项减少到48项 after 审批事项87项 is the fees'
-      second figure.
+    - it goes on, with no comma between (its phrase starts at or before ``untyped_end``), from an
+      untyped count in the same measure word ending at ``untyped_end`` (-1: none):
+      行政事业性收费由98项减少到48项 after 审批事项87项 is the fees' second figure.
     """
     return bool(rules.no_inherit_re.search(text, phrase, start)
                 or (unit in rules.rate_units and rules.no_inherit_rates_re.search(text, phrase, start))
                 or (qualifier == "change" and unit in rules.no_inherit_changes
                     and _names_its_subject(text[phrase:start]))
-                or (untyped_end >= 0 and "，" not in text[untyped_end:start] and "," not in text[untyped_end:start]))
+                or 0 <= phrase <= untyped_end)  # the phrase starts at or before it: no comma between
 
 
 def _names_its_subject(phrase: str) -> bool:
