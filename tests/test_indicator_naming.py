@@ -259,8 +259,37 @@ def test_administrative_powers_are_approval_items(text, expected):
     ("清理政府规章和规范性文件282件，提请审议法规草案3件，制定规章7件、修改2件。",
      [("282件", "normative_documents"), ("3件", "local_regulations"), ("7件", "government_rules"),
       ("2件", "government_rules")]),
-    # articles are no regulations (and 部 is no measure word)
-    ("编制包含27部法律法规规章273条的清单。", [("273条", "other")]),
+    # laws, regulations and rules together are no government rules, and articles no regulations
+    ("编制包含27部法律法规规章273条的清单。", [("27部", "other"), ("273条", "other")]),
+    # 部 counts laws and rules as 件 does, before or after the noun
+    ("提请市人大常委会审议地方性法规草案7部，制定政府规章2部。",
+     [("7部", "local_regulations"), ("2部", "government_rules")]),
+    ("制定实施停车场建设管理等3部地方性法规，修订6部地方性法规和1部政府规章。",
+     [("3部", "local_regulations"), ("6部", "local_regulations"), ("1部", "government_rules")]),
+    ("提请审议法规案14件，提请市人大出台地方法规7部。", [("14件", "local_regulations"), ("7部", "local_regulations")]),
+    ("在线上推出婚姻类、物业类等180部普法短视频。", [("180部", "publicity_materials")]),
+    # and other things that are counts of no type: devices, elevators, films
+    ("配备执法记录仪等音像设备760多部，加装电梯445部。", [("760多部", "other"), ("445部", "other")]),
 ])
 def test_regulations_drafted_and_enacted(text, expected):
     assert named(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "12部门联合印发实施方案", "会同3部委开展检查", "对10部分项目开展评估", "2部署到位",
+])
+def test_bu_that_begins_a_noun_is_no_measure_word(text):
+    assert named(text) == []
+
+
+def test_a_measure_word_excluded_before_characters_must_be_a_measure_word(tmp_path):
+    import yaml
+
+    from nlp.resources import read_data_text
+
+    data = yaml.safe_load(read_data_text("indicators.yaml"))
+    data["not_measure_word_before"] = {"册子": ["门"]}
+    path = tmp_path / "indicators.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="not_measure_word_before names no measure word: 册子"):
+        load_rules(str(path))

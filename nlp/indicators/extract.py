@@ -161,7 +161,7 @@ def load_rules(path: str | None = None) -> Rules:
     if unknown:
         raise ValueError(f"indicators.yaml: unknown audience types: {', '.join(unknown)}")
     units = tuple(sorted((str(u) for u in data["units"]), key=len, reverse=True))
-    unit_alt = "|".join(re.escape(u) for u in units)
+    unit_alt = _unit_alternation(units, data.get("not_measure_word_before") or {})
     quantity = re.compile(rf"(?P<pre>{'|'.join(_PRE_WORDS)})?(?P<num>{NUMBER})"
                           rf"(?:(?P<sep>[{re.escape(_RANGE_SEPARATORS)}])(?P<num2>{NUMBER}))?(?P<unit>{unit_alt})")
     cue_types: dict[str, list[IndicatorType]] = {}
@@ -208,6 +208,19 @@ def load_rules(path: str | None = None) -> Rules:
                  re.compile(_alt(str(w) for w in data.get("no_inherit") or ())),
                  re.compile(_alt(str(w) for w in data.get("no_inherit_rates") or ())),
                  frozenset(str(u) for u in data.get("no_inherit_changes") or ()))
+
+
+def _unit_alternation(units: tuple[str, ...], not_before: dict) -> str:
+    """The measure words as a pattern (longest first), each followed by none of the characters
+    ``not_before`` lists for it.
+
+    Why: a few measure words also begin common nouns: 部 counts laws and rules (地方性法规8部), but
+    the 部 of 部署, 部分 and 部门 after a number (3部门联合印发) is no measure word."""
+    unknown = sorted(set(map(str, not_before)) - set(units))
+    if unknown:
+        raise ValueError(f"indicators.yaml: not_measure_word_before names no measure word: {', '.join(unknown)}")
+    after = {str(u): "".join(map(str, chars)) for u, chars in not_before.items()}
+    return "|".join(re.escape(u) + (f"(?![{re.escape(after[u])}])" if after.get(u) else "") for u in units)
 
 
 def _alt(words: Iterable[str]) -> str:
