@@ -293,3 +293,14 @@ def test_a_measure_word_excluded_before_characters_must_be_a_measure_word(tmp_pa
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="not_measure_word_before names no measure word: 册子"):
         load_rules(str(path))
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a lecture for officials is their law study (taxonomy rule 3); for the public it is publicity
+    ("组织省政府常务会议法治专题讲座2次，新任命的国家工作人员全部进行宪法宣誓。", [("2次", "law_study_sessions")]),
+    ("举办领导干部法治讲座12场。", [("12场", "law_study_sessions")]),
+    ("深入社区开展法治讲座120场，发放宣传资料3000份。",
+     [("120场", "publicity_events"), ("3000份", "publicity_materials")]),
+])
+def test_lectures_for_officials_are_their_law_study(text, expected):
+    assert named(text) == expected

@@ -81,6 +81,9 @@ class IndicatorType:
     # a session of a party group's theory study group (理论学习中心组) in a unit that speaks of 法治 is
     # law study though its own clause names no law (开展党组理论学习中心组学习18期)
     unit_requires: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # words that, in the phrase before the number, make this type the one a cue shared with other
+    # types gives (讲座 is publicity, but 常务会议法治专题讲座 and 领导干部法治讲座 are officials' law study)
+    preferred_when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,8 @@ def load_rules(path: str | None = None) -> Rules:
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
                                 str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
-                                _unit_requires(name, t.get("requires_in_unit")))
+                                _unit_requires(name, t.get("requires_in_unit")),
+                                tuple(str(w) for w in t.get("preferred_when") or ()))
                   for name, t in data["types"].items())
     by_name = {t.name: t for t in types}
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
@@ -542,9 +546,10 @@ def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -
     """The type of the cue that ends nearest the number (ties: the longer cue) among those that can
     type a quantity in ``unit`` (``Rules.before``: a cue's own types, or their audience for people
     reached). A cue of several types gives the one its clause has already counted (``typed``, the
-    latest first), else its first: 举办法治讲座110期 is officials' study among 学法 counts, publicity
-    elsewhere. A not-cue nearest the number (实事项目, 观摩学习) ends the search: the phrase names
-    something no type counts."""
+    latest first), else one whose ``preferred_when`` words stand in ``before``, else its first:
+    举办法治讲座110期 is officials' study among 学法 counts or after 常务会议, publicity elsewhere.
+    A not-cue nearest the number (实事项目, 观摩学习) ends the search: the phrase names something no
+    type counts."""
     table, not_cues = rules.before[unit], rules.not_cues
     for cue in reversed(rules.cue_re.findall(before)):  # non-overlapping: the last ends nearest
         if cue in not_cues:
@@ -554,6 +559,9 @@ def _type_of(before: str, unit: str, rules: Rules, typed: list[IndicatorType]) -
             if len(found) > 1:
                 for t in reversed(typed):
                     if t in found:
+                        return t
+                for t in found:
+                    if t.preferred_when and any(w in before for w in t.preferred_when):
                         return t
             return found[0]
     return None
