@@ -146,6 +146,21 @@ def test_rows_count_mentions_and_flag_conflicts():
     assert panel(rows).loc[0, "legal_aid_cases"] == 704
 
 
+def test_a_work_reports_untyped_quantity_takes_its_paragraphs_domain_only_where_its_sentence_names_it():
+    text = "发行政府债券181.7亿元。深入开展矛盾纠纷排查化解，化解率96%，排查隐患207处。"
+    units = pd.DataFrame({
+        "doc_id": ["w", "f"], "unit_id": ["w:p0", "f:p0"], "granularity": "paragraph", "text": [text, text],
+        "labels": [["mediation"]] * 2, "year": 2023, "region": "某市", "level": "prefecture", "body": "",
+        "role": "achievements", "start": 0, "end": len(text), "doc_type": ["gov_work_report", "fazhi_report"]})
+    rows = unit_indicators(units)
+    domains = {(d, t): dom for d, t, dom in zip(rows["doc_id"], rows["text"], rows["domain"], strict=True)}
+    # a work report's paragraph runs through many things: the bond issue is not mediation
+    assert domains[("w", "181.7亿元")] == "" and domains[("w", "207处")] == "mediation"
+    assert domains[("w", "96%")] == "mediation"  # a named indicator: its type's domain
+    # a 法治政府建设 report's paragraph is about what it is tagged with
+    assert domains[("f", "181.7亿元")] == "mediation"
+
+
 def test_seeds_spans_point_at_the_quantity(seeds_dir):
     rows, errors = indicators(seeds_dir)
     assert not errors and len(rows) > 100 and rows["doc_id"].nunique() == 5
