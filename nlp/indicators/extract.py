@@ -205,12 +205,12 @@ def load_rules(path: str | None = None) -> Rules:
                  {u: ((_first_characters([*noun[u], *not_cues]) or re.compile("(?!)")).search, reach[u] + 1)
                   for u in units if before[u]},
                  before, noun, inherit, not_cues, subset, re.compile("|".join(map(re.escape, subset)) or "(?!)"),
-                 respective, re.compile(rf"(?:{_alt(respective)})[^\d{re.escape(DIVIDERS)}]{{0,6}}$"),
-                 links, re.compile(_alt(links)),
+                 respective, re.compile(rf"(?:{alternation(respective)})[^\d{re.escape(DIVIDERS)}]{{0,6}}$"),
+                 links, re.compile(alternation(links)),
                  tuple(str(w) for w in data.get("own_measure_endings") or ()),
                  frozenset(str(u) for u in data.get("rate_units") or ()),
-                 re.compile(_alt(str(w) for w in data.get("no_inherit") or ())),
-                 re.compile(_alt(str(w) for w in data.get("no_inherit_rates") or ())),
+                 re.compile(alternation(str(w) for w in data.get("no_inherit") or ())),
+                 re.compile(alternation(str(w) for w in data.get("no_inherit_rates") or ())),
                  frozenset(str(u) for u in data.get("no_inherit_changes") or ()))
 
 
@@ -227,7 +227,7 @@ def _unit_alternation(units: tuple[str, ...], not_before: dict) -> str:
     return "|".join(re.escape(u) + (f"(?![{re.escape(after[u])}])" if after.get(u) else "") for u in units)
 
 
-def _alt(words: Iterable[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A pattern of any of ``words`` (longest first), or one that matches nothing."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
 

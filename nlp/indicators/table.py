@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.errors import ReadError
-from nlp.indicators.extract import INDICATOR_COLUMNS, Rules, load_rules, quantities, type_domains
+from nlp.indicators.extract import INDICATOR_COLUMNS, Rules, alternation, load_rules, quantities, type_domains
 from nlp.schema import Column
 
 PANEL_KEYS = ["doc_id", "region", "level", "body", "year"]
@@ -158,8 +158,7 @@ def _domain_cues() -> dict[str, re.Pattern[str]]:
     """Each taxonomy domain's cues as one pattern (``nlp/data/taxonomy.yaml``)."""
     from nlp.taxonomy import load_taxonomy
 
-    return {d.code: re.compile("|".join(map(re.escape, sorted(d.cues, key=len, reverse=True))))
-            for d in load_taxonomy().domains if d.cues}
+    return {d.code: re.compile(alternation(d.cues)) for d in load_taxonomy().domains if d.cues}
 
 
 def _label_list(value: object) -> list[str]:
