@@ -161,6 +161,26 @@ def test_a_work_reports_untyped_quantity_takes_its_paragraphs_domain_only_where_
     assert domains[("f", "181.7亿元")] == "mediation"
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("新制定政府规章5部、修改7部、废止29部。", ["enacted", "amended", "repealed"]),
+    ("提请审议地方性法规草案5件，颁布地方性法规3部。", ["", "enacted"]),
+    # a count the phrase gives several actions is a combined one
+    ("制定修订政府规章4件、废止7件。", ["", "repealed"]),
+])
+def test_laws_and_rules_are_staged_by_what_was_done(text, expected):
+    assert [q.stage for q in find_quantities(text)] == expected
+
+
+def test_laws_enacted_amended_and_repealed_are_no_conflict_and_the_panel_shows_those_enacted():
+    units = pd.DataFrame({
+        "doc_id": ["d"], "unit_id": ["d:p0"], "granularity": "paragraph", "labels": [["legality_review"]],
+        "text": ["修改政府规章2部、废止9部，制定政府规章6部。"], "year": 2023, "region": "某市",
+        "level": "prefecture", "body": "", "role": "achievements", "start": 0, "end": 22})
+    rows = unit_indicators(units)
+    assert rows["stage"].tolist() == ["amended", "repealed", "enacted"] and not rows["conflict"].any()
+    assert panel(rows).loc[0, "government_rules"] == 6
+
+
 def test_seeds_spans_point_at_the_quantity(seeds_dir):
     rows, errors = indicators(seeds_dir)
     assert not errors and len(rows) > 100 and rows["doc_id"].nunique() == 5

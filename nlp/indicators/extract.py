@@ -84,6 +84,9 @@ class IndicatorType:
     # words that, in the phrase before the number, make this type the one a cue shared with other
     # types gives (讲座 is publicity, but 常务会议法治专题讲座 and 领导干部法治讲座 are officials' law study)
     preferred_when: tuple[str, ...] = ()
+    # the type's own stages (the actions a count of laws or rules states: enacted, amended,
+    # repealed), in place of the case stages; a count whose phrase names several is a combined one
+    stages: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,9 @@ def load_rules(path: str | None = None) -> Rules:
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
                                 str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
                                 _unit_requires(name, t.get("requires_in_unit")),
-                                tuple(str(w) for w in t.get("preferred_when") or ()))
+                                tuple(str(w) for w in t.get("preferred_when") or ()),
+                                tuple((str(k), re.compile(alternation(map(str, v))))
+                                      for k, v in (t.get("stages") or {}).items()))
                   for name, t in data["types"].items())
     by_name = {t.name: t for t in types}
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
@@ -474,7 +479,11 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             if not any(w in said for w in itype.requires) and not _unit_says(text, start, end, itype):
                 itype = None  # (the clause cut once, not once per word)
         stage = ""
-        if itype is not None and unit in ("件", "起", "宗"):
+        if itype is not None and itype.stages:  # what was done to the laws or rules counted
+            said = items[place] if in_list and items is not None else before
+            named = [name for name, words in itype.stages if words.search(said)]
+            stage = named[0] if len(named) == 1 else ""  # 制定修订政府规章4件: both, a combined count
+        elif itype is not None and unit in ("件", "起", "宗"):
             tail = items[place][-12:] if in_list and items is not None else before[-12:]
             for name, words in stages:
                 if words.search(tail):
