@@ -480,7 +480,10 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
                 itype = None  # (the clause cut once, not once per word)
         stage = ""
         if itype is not None and itype.stages:  # what was done to the laws or rules counted
-            said = items[place] if in_list and items is not None else before
+            # the whole comma phrase since the clause's last count, however long its list of titles
+            # (制定实施平安建设、停车场建设管理、危险化学品安全管理3部地方性法规)
+            floor = prev_end if prev_clause == clause and prev_end > clause else clause
+            said = items[place] if in_list and items is not None else text[_phrase_start(text, floor, start) : start]
             named = [name for name, words in itype.stages if words.search(said)]
             stage = named[0] if len(named) == 1 else ""  # 制定修订政府规章4件: both, a combined count
         elif itype is not None and unit in ("件", "起", "宗"):
