@@ -166,6 +166,9 @@ def test_a_work_reports_untyped_quantity_takes_its_paragraphs_domain_only_where_
     ("提请审议地方性法规草案5件，颁布地方性法规3部。", ["", "enacted"]),
     # a count the phrase gives several actions is a combined one
     ("制定修订政府规章4件、废止7件。", ["", "repealed"]),
+    ("取消行政许可22项，累计下放审批权限686项，取消和下放审批事项140项。", ["cancelled", "delegated", ""]),
+    # reduced to: what is kept (削减到 before 削减)
+    ("行政审批事项由485项削减到97项。", ["", "kept"]),
 ])
 def test_laws_and_rules_are_staged_by_what_was_done(text, expected):
     assert [q.stage for q in find_quantities(text)] == expected

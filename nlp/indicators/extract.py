@@ -84,9 +84,12 @@ class IndicatorType:
     # words that, in the phrase before the number, make this type the one a cue shared with other
     # types gives (讲座 is publicity, but 常务会议法治专题讲座 and 领导干部法治讲座 are officials' law study)
     preferred_when: tuple[str, ...] = ()
-    # the type's own stages (the actions a count of laws or rules states: enacted, amended,
-    # repealed), in place of the case stages; a count whose phrase names several is a combined one
-    stages: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # the type's own stages (what was done to the laws, rules or items counted: enacted, amended,
+    # repealed; cancelled, delegated…), in place of the case stages, as (word, stage) pairs and
+    # their words as one pattern (longest first: 削减到 is what is kept, 削减 what is cut); a count
+    # whose phrase names several stages is a combined one
+    stages: tuple[tuple[str, str], ...] = ()
+    stage_re: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,7 @@ def load_rules(path: str | None = None) -> Rules:
                                 str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
                                 _unit_requires(name, t.get("requires_in_unit")),
                                 tuple(str(w) for w in t.get("preferred_when") or ()),
-                                tuple((str(k), re.compile(alternation(map(str, v))))
-                                      for k, v in (t.get("stages") or {}).items()))
+                                *_own_stages(t.get("stages") or {}))
                   for name, t in data["types"].items())
     by_name = {t.name: t for t in types}
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
@@ -217,6 +219,12 @@ def load_rules(path: str | None = None) -> Rules:
                  re.compile(alternation(str(w) for w in data.get("no_inherit") or ())),
                  re.compile(alternation(str(w) for w in data.get("no_inherit_rates") or ())),
                  frozenset(str(u) for u in data.get("no_inherit_changes") or ()))
+
+
+def _own_stages(spec: dict) -> tuple[tuple[tuple[str, str], ...], re.Pattern[str] | None]:
+    """A type's ``stages`` ({stage: [words]}) as (word, stage) pairs and one pattern of the words."""
+    pairs = tuple((str(w), str(stage)) for stage, words in spec.items() for w in words)
+    return pairs, re.compile(alternation(w for w, _ in pairs)) if pairs else None
 
 
 def _unit_alternation(units: tuple[str, ...], not_before: dict) -> str:
@@ -479,13 +487,14 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
             if not any(w in said for w in itype.requires) and not _unit_says(text, start, end, itype):
                 itype = None  # (the clause cut once, not once per word)
         stage = ""
-        if itype is not None and itype.stages:  # what was done to the laws or rules counted
+        if itype is not None and itype.stages:  # what was done to the laws, rules or items counted
             # the whole comma phrase since the clause's last count, however long its list of titles
             # (制定实施平安建设、停车场建设管理、危险化学品安全管理3部地方性法规)
             floor = prev_end if prev_clause == clause and prev_end > clause else clause
             said = items[place] if in_list and items is not None else text[_phrase_start(text, floor, start) : start]
-            named = [name for name, words in itype.stages if words.search(said)]
-            stage = named[0] if len(named) == 1 else ""  # 制定修订政府规章4件: both, a combined count
+            stage_of = dict(itype.stages)
+            named = {stage_of[w] for w in itype.stage_re.findall(said)}
+            stage = named.pop() if len(named) == 1 else ""  # 制定修订政府规章4件: both, a combined count
         elif itype is not None and unit in ("件", "起", "宗"):
             tail = items[place][-12:] if in_list and items is not None else before[-12:]
             for name, words in stages:

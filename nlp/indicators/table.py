@@ -25,9 +25,10 @@ from nlp.schema import Column
 
 PANEL_KEYS = ["doc_id", "region", "level", "body", "year"]
 WORK_REPORT = "gov_work_report"  # the doc_type of a 政府工作报告 (``nlp.ingest.meta``)
-# which stage of an indicator stated at several the panel shows (``nlp/data/indicators.yaml``'s stage
-# names; any other comes last: amended and repealed laws)
-PANEL_STAGE_ORDER = {"accepted": 0, "enacted": 0, "": 1, "concluded": 2}
+# which stage of an indicator stated at several the panel shows first (``nlp/data/indicators.yaml``'s
+# stage names): a caseload before the cases concluded, the laws or rules enacted before the others; any
+# other stage ranks with none, so the first stated of those is shown (取消行政审批事项129项 before 下放326项)
+PANEL_STAGE_ORDER = {"accepted": 0, "enacted": 0, "concluded": 2}
 # The indicator table's columns and types, for the writers that stream it (``tag_batch(indicators=...)``:
 # a chunk's missing years stay integers, an all-empty chunk keeps its column types).
 INDICATOR_TABLE: tuple[Column, ...] = (
@@ -39,7 +40,8 @@ INDICATOR_TABLE: tuple[Column, ...] = (
     Column("indicator", "indicator", "object", "string", "the indicator type (nlp/data/indicators.yaml) or `other`"),
     Column("label", "indicator", "object", "string", "the type's readable name"),
     Column("stage", "indicator", "object", "string",
-           "`accepted` or `concluded` for case counts; `enacted`, `amended` or `repealed` for laws and rules"),
+           "`accepted` or `concluded` for case counts; what was done to laws, rules and approval items "
+           "(`enacted`, `amended`, `repealed`; `cancelled`, `delegated`, `kept`, `online`)"),
     Column("value", "indicator", "float64", "float64", "the number"),
     Column("value_max", "indicator", "float64", "float64", "the upper end of a range"),
     Column("unit", "indicator", "object", "string", "the measure word"),
@@ -232,11 +234,11 @@ def indicators(paths: Iterable[str | Path] | str | Path, model_dir: str | Path |
 def panel(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per report, one column per named indicator: its first stated level (no changes,
     targets or approximations; a case count's accepted stage, and the laws or rules enacted,
-    before the others: the caseload, the year's new rules — not those amended or repealed)."""
+    first: the caseload, the year's new rules; a case count's concluded stage last)."""
     levels = rows[(rows["indicator"] != "other") & (rows["qualifier"] == "") & ~rows["approx"].astype(bool)]
     if levels.empty:
         return pd.DataFrame(columns=PANEL_KEYS)
-    levels = levels.assign(order=levels["stage"].map(PANEL_STAGE_ORDER).fillna(len(PANEL_STAGE_ORDER)))
+    levels = levels.assign(order=levels["stage"].map(PANEL_STAGE_ORDER).fillna(1))
     first = levels.sort_values(["order"], kind="stable").drop_duplicates(["doc_id", "indicator"])
     wide = first.set_index([*PANEL_KEYS, "indicator"])["value"].unstack("indicator")
     return wide.reset_index().rename_axis(columns=None)
