@@ -496,3 +496,20 @@ def test_an_explanation_says_when_a_label_is_the_fallbacks():
     assert not any(e["fallback"] for e in model.explain(unit | {"is_heading": True}).values())
     clear = model.explain({**unit, "text": "深入推进政务公开，主动公开政府信息1200条。"})
     assert clear["administrative_reform"]["fallback"] is False
+
+
+def test_a_table_row_is_explained_with_its_context():
+    """``explain(tagged.iloc[i])`` — a row of ``tag_frame``'s output, as a notebook holds it — reads
+    that row's text and context (as the dict of its fields would), not the row's first value."""
+    import pandas as pd
+
+    from nlp.tagger.serialize import load_model
+
+    model = load_model()
+    unit = {"doc_id": "d", "text": "（三）加大普法宣传力度。开展“八五”普法，举办宪法宣传周活动12场。",
+            "doc_type": "fazhi_report", "role": "achievements", "is_heading": False, "section": "一、主要举措和成效"}
+    table = pd.DataFrame([unit])
+    expected = model.explain(unit)
+    assert "legal_publicity" in expected
+    assert model.explain(table.iloc[0]) == expected
+    assert model.explain(table) == expected

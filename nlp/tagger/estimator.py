@@ -415,8 +415,9 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
                                                           for j in range(Y.shape[1])])
         return self
 
-    def explain(self, unit: str | dict, top: int = 6, domains: list[str] | None = None) -> dict[str, dict]:
-        """Why ``unit`` (a text, or a unit row with its context) got each label, in its own words.
+    def explain(self, unit, top: int = 6, domains: list[str] | None = None) -> dict[str, dict]:
+        """Why ``unit`` (a text, or a unit row with its context: a dict, or a row or one-row table of
+        ``tag_frame``'s output) got each label, in its own words.
 
         Per domain (by default the ones it is tagged with), from the heads that label the unit (its
         genre's own when it has them): ``score`` (its probability); ``fallback``, True when the
@@ -433,6 +434,8 @@ class DomainTagger(PooledPrediction, BaseEstimator, ClassifierMixin):
         context: opaque columns such as word-vector dimensions are only summed here). A head
         without per-feature weights (a non-linear head) gives the sentence, cues and score only.
         """
+        if hasattr(unit, "iloc"):  # a table's row (``tagged.iloc[i]``) or a table: its (first) row's fields
+            unit = (unit.iloc[0] if getattr(unit, "ndim", 1) == 2 else unit).to_dict()
         X = [unit] if isinstance(unit, (str, dict)) else list(unit)[:1]
         texts, ctx = as_units(X)
         text = texts[0]
