@@ -97,6 +97,10 @@ def ingest(
 
 
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="Model directory (default: models/default).")]
+IndicatorTypesOpt = Annotated[Path | None, typer.Option(
+    "--indicator-types", "--types",
+    help="Indicator types of your own: a YAML file like nlp/data/indicators.yaml, complete, or opening with "
+         "`extends: packaged` and holding only the types and words it adds (default: the packaged types).")]
 LabelsArg = Annotated[list[Path] | None, typer.Argument(
     help="Label files: JSONL with text+labels, or corpus references (path, para, sha). "
          "Default: the project's labels/*.jsonl.")]
@@ -233,6 +237,7 @@ def tag(
     indicators: Annotated[Path | None, typer.Option("--indicators", help="Also write the numbers the tagged "
                                                     "paragraphs state (the rows of `fazhi indicators`) to this "
                                                     "table: .csv, .parquet or .jsonl (report files only).")] = None,
+    indicator_types: IndicatorTypesOpt = None,
 ) -> None:
     """Tag report files/folders, or .jsonl tables of {"id", "text"} units, with work domains.
 
@@ -254,13 +259,16 @@ def tag(
     if indicators is not None and (unit_tables or scheduler is not None):
         fail("--indicators works on report files tagged here, not with .jsonl unit tables or --scheduler; "
              "run `fazhi indicators` on the reports instead")
+    if indicator_types is not None and indicators is None:
+        fail("--indicator-types needs --indicators FILE (the table the indicator rows go to)")
     try:
         if scheduler is None:
             table_format(out)
         if indicators is not None:
             table_format(indicators)
         load_predictor(model)  # fail fast, with one line, before any worker starts
-    except (TableFormatError, ModelError) as err:
+        _indicator_rules(indicator_types)
+    except (TableFormatError, ModelError, ValueError) as err:
         fail(str(err))
     if unit_tables:
         _tag_unit_tables(unit_tables, out, model, strict, genre)
@@ -273,7 +281,8 @@ def tag(
     from nlp.apply.batch import tag_batch
 
     try:
-        report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume, indicators=indicators)
+        report = tag_batch(paths, out, model, jobs=jobs, granularity=levels, resume=resume, indicators=indicators,
+                           indicator_types=indicator_types)
     except ValueError as err:
         fail(str(err))
     if report.n_files_ok + report.n_files_skipped_resumed == 0:
@@ -285,6 +294,14 @@ def tag(
                + (f" ({report.n_files_skipped_resumed} files resumed)" if report.n_files_skipped_resumed else "")
                + (f"; wrote {report.n_indicators} indicator rows to {indicators}" if indicators is not None else ""))
     raise typer.Exit(exit_status(report.n_files_ok + report.n_files_skipped_resumed, report.errors, strict))
+
+
+def _indicator_rules(path: Path | None) -> None:
+    """Read a user's indicator types now: a bad file is one line before any report is read."""
+    if path is not None:
+        from nlp.indicators.extract import load_rules
+
+        load_rules(path)
 
 
 def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: bool, genre: str | None) -> None:
@@ -453,6 +470,7 @@ def analyze(
                                               "2000-2025.")] = None,
     periods: Annotated[str | None, typer.Option(help="The two periods the findings compare, e.g. "
                                                 "2000-2012,2013-2025 (default: halves at the median year).")] = None,
+    indicator_types: IndicatorTypesOpt = None,
 ) -> None:
     """Ingest, tag, trends and topics in one go, ending in a self-contained HTML report."""
     from nlp.analysis.workflows import run_analyze
@@ -463,8 +481,8 @@ def analyze(
     year_range, pair = _year_range(years, "--years"), _periods(periods)
     try:
         res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed, say=say,
-                                  years=year_range, periods=pair)
-    except ModelError as err:
+                                  years=year_range, periods=pair, indicator_types=indicator_types)
+    except (ModelError, ValueError) as err:
         fail(str(err))
     report_errors(errors)
     if "report" not in res.files:
@@ -479,18 +497,20 @@ def indicators(
                                       "(the panel goes beside it as <stem>.panel<ext>).")],
     model: ModelOpt = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any file fails.")] = False,
+    types: IndicatorTypesOpt = None,
 ) -> None:
     """The numbers the reports state, as a table: one row per quantity (indicator, value, unit,
     qualifier, domain, place, year, the sentence and its span), and a panel with one row per
-    report and one column per indicator. Indicator types: nlp/data/indicators.yaml."""
+    report and one column per indicator. Indicator types: nlp/data/indicators.yaml, or --types."""
     from nlp.errors import ModelError
     from nlp.indicators.table import indicators as run_indicators
     from nlp.indicators.table import panel
 
     try:
         table_format(out)
-        rows, errors = run_indicators(paths, model)
-    except (TableFormatError, ModelError) as err:
+        _indicator_rules(types)
+        rows, errors = run_indicators(paths, model, types)
+    except (TableFormatError, ModelError, ValueError) as err:
         fail(str(err))
     report_errors(errors)
     n_docs = rows["doc_id"].nunique() if len(rows) else 0

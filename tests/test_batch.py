@@ -333,6 +333,33 @@ def test_indicators_from_the_workers_equal_unit_indicators(jobs, suffix, tiny_mo
     assert not partial_path(ind).exists() and not done_path(out).exists()
 
 
+def test_indicator_types_of_ones_own(tiny_model_dir, tmp_path):
+    """The workers read the user's types (jobs=2 as jobs=1); types without a table to write, or a
+    bad types file, are refused before any file is read."""
+    from nlp.indicators.table import indicators
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: packaged\ntypes:\n  legal_advisers: null\n  counsel:\n    domain: legality_review\n"
+                    "    cues: [法律顾问]\n    units: [名, 人]\n", encoding="utf-8")
+    got = {}
+    for jobs in (1, 2):
+        ind = tmp_path / f"ind{jobs}.jsonl"
+        tag_batch([SEEDS], tmp_path / f"t{jobs}.jsonl", model_dir=tiny_model_dir, jobs=jobs, indicators=ind,
+                  indicator_types=mine)
+        got[jobs] = read_table(ind).sort_values("doc_id", kind="stable")  # files finish in any order
+    assert _cells(got[1]) == _cells(got[2])
+    assert "counsel" in set(got[1]["indicator"]) and "legal_advisers" not in set(got[1]["indicator"])
+    by_report, _ = indicators(SEEDS, tiny_model_dir, types=mine)
+    assert _cells(got[1]) == _cells(by_report.sort_values("doc_id", kind="stable"))
+    with pytest.raises(ValueError, match="indicator types are read only with an indicator table"):
+        tag_batch([SEEDS], tmp_path / "x.jsonl", model_dir=tiny_model_dir, jobs=1, indicator_types=mine)
+    (tmp_path / "bad.yaml").write_text("extends: packaged\nwindw: 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown key `windw`"):
+        tag_batch([SEEDS], tmp_path / "x.jsonl", model_dir=tiny_model_dir, jobs=1, indicators=tmp_path / "x.csv",
+                  indicator_types=tmp_path / "bad.yaml")
+    assert not (tmp_path / "x.jsonl").exists() and not partial_path(tmp_path / "x.jsonl").exists()
+
+
 def test_indicators_of_item_only_output(tiny_model_dir, tmp_path):
     """The indicators are the paragraphs' even when only items are written."""
     full, items = tmp_path / "full.jsonl", tmp_path / "items.jsonl"
@@ -390,10 +417,10 @@ def test_a_bad_file_never_stops_the_indicators(jobs, tiny_model_dir, seed_copy, 
     odd = files[2]
     real = table.document_indicators
 
-    def fails_on_odd(rows, labels, sources=None):
+    def fails_on_odd(rows, labels, sources=None, rules=None):
         if any(str(r["source"]) == str(odd) for r in rows):
             raise RuntimeError("odd numbers")
-        return real(rows, labels, sources)
+        return real(rows, labels, sources, rules)
 
     monkeypatch.setattr(table, "document_indicators", fails_on_odd)  # inherited by forked workers
     out, ind = tmp_path / "tags.jsonl", tmp_path / "ind.jsonl"

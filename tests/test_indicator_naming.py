@@ -4,6 +4,8 @@ where it must not fire."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nlp.indicators.extract import find_quantities, load_rules
@@ -304,3 +306,87 @@ def test_a_measure_word_excluded_before_characters_must_be_a_measure_word(tmp_pa
 ])
 def test_lectures_for_officials_are_their_law_study(text, expected):
     assert named(text) == expected
+
+
+# -- indicator types of the user's own (``extends: packaged``) ------------------------------------
+
+STATIONS = """\
+extends: packaged
+types:
+  legal_service_stations:
+    domain: public_legal_services
+    label: 公共法律服务工作站
+    cues: [公共法律服务工作站, 法律服务工作站]
+    units: [个, 座]
+  legal_opinions: null
+not_cues: [综合性文化服务中心]
+"""
+
+
+def test_a_users_file_extends_the_packaged_types(tmp_path):
+    """A file that ``extends: packaged`` adds its types to the packaged ones (a new measure word
+    with them), removes a type set to null and extends the lists; the packaged rules stay as they are."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(STATIONS, encoding="utf-8")
+    mine = load_rules(path)
+    text = "建立公共法律服务工作站71个、法律服务工作站3座，全年受理法律援助案件704件，提供法律意见41条。"
+    got = [(q.value, q.unit, q.indicator) for q in find_quantities(text, mine)]
+    assert got == [(71, "个", "legal_service_stations"), (3, "座", "legal_service_stations"),
+                   (704, "件", "legal_aid_cases"), (41, "条", "other")]
+    packaged = [(q.value, q.indicator) for q in find_quantities(text)]
+    assert packaged == [(71, "other"), (704, "legal_aid_cases"), (41, "legal_opinions")]  # 座 is no measure word
+    assert "综合性文化服务中心" in mine.not_cues and "legal_opinions" in {t.name for t in load_rules().types}
+
+
+@pytest.mark.parametrize("content,problem", [
+    ("extends: packaged\nwindw: 3\n", "unknown key `windw`"),
+    ("extends: mine\n", "`extends` can only be `packaged`"),
+    ("extends: packaged\ntypes:\n  x:\n    domain: legal_aids\n    cues: [甲]\n    units: [件]\n",
+     "domain `legal_aids`, which is no taxonomy domain"),
+    ("extends: packaged\ntypes:\n  x:\n    cues: [甲]\n", "type `x` needs a non-empty list `units`"),
+    ("extends: packaged\nnot_cues: 甲\n", "`not_cues` must be a list"),
+    ("types: [\n", "not valid YAML (line 2)"),
+    ("- a list\n", "a mapping with `types`"),
+    ("units: [件]\n", "no `types`"),
+])
+def test_a_bad_types_file_is_one_line_naming_it(tmp_path, content, problem):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(problem)) as err:
+        load_rules(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_commands_take_a_users_types(tmp_path, seeds_dir):
+    """``fazhi indicators --types`` and ``fazhi tag --indicators … --indicator-types`` write the user's
+    indicators; a bad file is one line and exit status 2, before any report is read."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a.txt").write_text("2023年，我县在各乡镇建立公共法律服务工作站12个，受理法律援助案件704件。\n",
+                                   encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(STATIONS, encoding="utf-8")
+    cli = [sys.executable, "-m", "nlp.cli"]
+    p = subprocess.run([*cli, "indicators", str(reports), "--out", str(tmp_path / "i.csv"), "--types", str(path)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert set(pd.read_csv(tmp_path / "i.csv")["indicator"]) == {"legal_service_stations", "legal_aid_cases"}
+    p = subprocess.run([*cli, "tag", str(reports), "--out", str(tmp_path / "t.jsonl"), "--indicators",
+                        str(tmp_path / "i.jsonl"), "--indicator-types", str(path)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert pd.read_json(tmp_path / "i.jsonl", lines=True)["indicator"].tolist() == ["legal_service_stations",
+                                                                                   "legal_aid_cases"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: packaged\ntypes:\n  x:\n    domain: nope\n    cues: [甲]\n    units: [件]\n",
+                   encoding="utf-8")
+    for args in (["indicators", str(seeds_dir), "--out", str(tmp_path / "b.csv"), "--types", str(bad)],
+                 ["tag", str(seeds_dir), "--out", str(tmp_path / "b.jsonl"), "--indicators", str(tmp_path / "b2.csv"),
+                  "--indicator-types", str(bad)]):
+        p = subprocess.run([*cli, *args], capture_output=True, text=True)
+        assert p.returncode == 2 and p.stderr.count("\n") == 1 and "nope" in p.stderr and "Traceback" not in p.stderr
+        assert not (tmp_path / "b.csv").exists() and not (tmp_path / "b.jsonl").exists()

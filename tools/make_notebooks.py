@@ -132,7 +132,16 @@ INDICATORS = nb([
              "    print(len(crows), 'quantities of', crows.doc_id.nunique(), 'reports;', len(cerrors), 'unreadable')\n"
              "else:\n    crows = rows\nindicator_summary(crows).sort_values('reports', ascending=False).head(12)"),
     ("code", "indicators_by_year(crows, top=4).tail(12)"),
-    ("code", "assert len(rows) > 100 and (rows.indicator != 'other').sum() > 50 and len(wide) == 5"),
+    ("md", "## Indicators of your own\n\nA YAML file that opens with `extends: packaged` adds its types to the "
+           "packaged ones (same fields as `nlp/data/indicators.yaml`: cues, measure words, domain, label); "
+           "`fazhi indicators --types FILE` on the command line."),
+    ("code", "mine = OUT / 'my_indicators.yaml'\n"
+             "mine.write_text('extends: packaged\\ntypes:\\n  practising_lawyers:\\n    domain: public_legal_services\\n'\n"
+             "                '    label: 执业律师\\n    cues: [执业律师]\\n    units: [名, 人]\\n', encoding='utf-8')\n"
+             "own, _ = indicators(ROOT / 'seeds', types=mine)\n"
+             "own[own.indicator == 'practising_lawyers'][['region', 'year', 'value', 'unit', 'sentence']]"),
+    ("code", "assert len(rows) > 100 and (rows.indicator != 'other').sum() > 50 and len(wide) == 5\n"
+             "assert (own.indicator == 'practising_lawyers').sum() >= 1"),
 ])
 
 

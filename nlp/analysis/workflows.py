@@ -192,14 +192,19 @@ def run_topics(units: pd.DataFrame, out_dir: str | Path, k: int | str = "auto", 
 def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | None = None, k: int | str = "auto",
                 seed: int = 0, n_boot: int = 1000, say: Callable[[str], None] = _quiet,
                 years: tuple[int, int] | None = None,
-                periods: tuple[tuple[int, int], tuple[int, int]] | None = None) -> tuple[AnalysisResult, list]:
+                periods: tuple[tuple[int, int], tuple[int, int]] | None = None,
+                indicator_types: str | Path | None = None) -> tuple[AnalysisResult, list]:
     """Ingest, tag, trends, topics, indicators and the self-contained HTML report, in one go;
     ``years`` restricts trends and topics to reports of that range, ``periods`` are the two
-    periods the findings compare. ``say`` is told each step as it starts."""
+    periods the findings compare, ``indicator_types`` a file of indicator types of one's own
+    (``nlp.indicators.extract.rules_data``; a bad one raises ``ValueError`` before anything is
+    read). ``say`` is told each step as it starts."""
     from nlp.analysis.report import write_report
+    from nlp.indicators.extract import load_rules
     from nlp.ingest.pipeline import ingest
     from nlp.tagger.serialize import load_model
 
+    rules = load_rules(indicator_types)
     out = Path(out_dir)
     say("reading and structuring the reports")
     ing = ingest(paths, exclude=[out])  # never the run's own outputs (report.html) read back as input
@@ -216,7 +221,7 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     say("indicators: the numbers the reports state")
     from nlp.indicators.table import indicator_summary, indicators_by_year, panel, unit_indicators
 
-    rows = unit_indicators(tagged)
+    rows = unit_indicators(tagged, rules=rules)
     indicator_tables = {"indicators": rows, "indicator_panel": panel(rows),
                         "indicator_summary": indicator_summary(rows), "indicators_by_year": indicators_by_year(rows)}
     for name, df in indicator_tables.items():

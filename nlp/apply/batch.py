@@ -106,11 +106,12 @@ def print_error(err: ReadError) -> None:
 # -- one file ------------------------------------------------------------------------------
 
 def process_files(model, paths: list[str | Path], granularity: Iterable[str] = GRANULARITIES,
-                  indicators: bool = False) -> list[tuple]:
+                  indicators: bool = False, indicator_types: str | None = None) -> list[tuple]:
     """Ingest and tag a group of files: ``(path, jsonl_bytes, n_units, error_reason_or_None)`` each,
     and with ``indicators`` a fifth element, the JSON lines of the file's indicator rows
     (``nlp.indicators.table.document_indicators`` of its paragraphs, as ``fazhi indicators``
-    extracts them: ``start``/``end`` point into the source).
+    extracts them: ``start``/``end`` point into the source; ``indicator_types``: a user's file of
+    indicator types, ``nlp.indicators.extract.load_rules``).
 
     Never raises for a bad file (the reason is returned as a string, because ``ReadError``
     does not pickle across processes). A file whose indicators cannot be extracted fails whole,
@@ -164,27 +165,28 @@ def process_files(model, paths: list[str | Path], granularity: Iterable[str] = G
         results[i][1] = text
         if labels_of is not None:
             try:
-                results[i][4] = _indicator_lines(rows_of[j], labels_of[j], sources[j])
+                results[i][4] = _indicator_lines(rows_of[j], labels_of[j], sources[j], indicator_types)
             except Exception as err:  # defensive: the file fails, the batch goes on
                 results[i][1:4] = [b"", 0, f"failed to extract indicators ({type(err).__name__}: {err})"]
     return [tuple(r) if indicators else tuple(r[:4]) for r in results]
 
 
-def _indicator_lines(rows: list[dict], labels: list, source_texts: dict[str, str]) -> bytes:
+def _indicator_lines(rows: list[dict], labels: list, source_texts: dict[str, str], types: str | None = None) -> bytes:
     """One file's indicator rows as JSON lines (the side partial's bytes)."""
     import orjson
 
+    from nlp.indicators.extract import load_rules
     from nlp.indicators.table import document_indicators
 
-    found = document_indicators(rows, labels, source_texts)
+    found = document_indicators(rows, labels, source_texts, load_rules(types))
     return b"".join([orjson.dumps(r, default=json_default, option=orjson.OPT_APPEND_NEWLINE) for r in found])
 
 
-def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES, indicators: bool = False
-                 ) -> tuple:
+def process_file(model, path: str | Path, granularity: Iterable[str] = GRANULARITIES, indicators: bool = False,
+                 indicator_types: str | None = None) -> tuple:
     """Ingest and tag one file (see ``process_files``)."""
     try:
-        return process_files(model, [path], granularity, indicators)[0]
+        return process_files(model, [path], granularity, indicators, indicator_types)[0]
     except Exception as err:  # defensive: one odd file must never kill a batch
         return (str(path), b"", 0, f"failed to process ({type(err).__name__}: {err})") + ((b"",) if indicators else ())
 
@@ -195,7 +197,8 @@ _WORKER: dict = {}
 
 
 def _init_worker(model_dir: str | None, granularity: tuple[str, ...], partial: str | None = None,
-                 next_offset=None, side: str | None = None, side_next=None) -> None:
+                 next_offset=None, side: str | None = None, side_next=None, indicator_types: str | None = None
+                 ) -> None:
     """Pool initializer: ignore Ctrl-C (the parent handles it), one BLAS thread, load the model once,
     open the partial (and the indicators' side partial, ``side``) for writing at reserved offsets
     (``write_reserved``).
@@ -212,6 +215,7 @@ def _init_worker(model_dir: str | None, granularity: tuple[str, ...], partial: s
     threadpool_limits(1)
 
     _WORKER["granularity"] = granularity
+    _WORKER["indicator_types"] = indicator_types
     try:
         if "model" not in _WORKER:  # else inherited from the parent (``shared_predictor``)
             _WORKER["model"] = load_predictor(model_dir)
@@ -252,7 +256,8 @@ def _worker_task(paths: list[str]) -> list[tuple]:
     if "error" in _WORKER:
         raise _WORKER["error"]
     side_fd = _WORKER.get("side_fd")
-    results = process_files(_WORKER["model"], paths, _WORKER["granularity"], indicators=side_fd is not None)
+    results = process_files(_WORKER["model"], paths, _WORKER["granularity"], indicators=side_fd is not None,
+                            indicator_types=_WORKER.get("indicator_types"))
     if "fd" not in _WORKER:
         return results
     return write_reserved(results, _WORKER["fd"], _WORKER["next_offset"], side_fd, _WORKER.get("side_next"))
@@ -325,7 +330,7 @@ def _want_progress(progress: bool | None) -> bool:
 def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_dir: str | Path | None = None,
               jobs: int | None = None, granularity: Iterable[str] = GRANULARITIES, resume: bool = False,
               progress: bool | None = None, on_error: Callable[[ReadError], None] | None = None,
-              indicators: str | Path | None = None) -> BatchReport:
+              indicators: str | Path | None = None, indicator_types: str | Path | None = None) -> BatchReport:
     """Tag report files, folders and globs into one table ``out`` (.jsonl, .csv or .parquet).
 
     Args:
@@ -340,6 +345,8 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
         indicators: also write the indicator rows of the tagged paragraphs to this table (.jsonl,
             .csv or .parquet; ``nlp.indicators.table.TABLE_COLUMNS``), extracted by the workers
             as they tag (see the module docstring).
+        indicator_types: with ``indicators``, a file of indicator types of one's own
+            (``nlp.indicators.extract.rules_data``); None: the packaged ones.
 
     Raises ``TableFormatError`` (bad suffix), ``ModelError`` (unusable model), ``ValueError``
     (bad arguments, or resuming a run made with other settings) and ``KeyboardInterrupt``
@@ -353,6 +360,13 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
     side = Path(indicators) if indicators is not None else None
     if side is not None:
         table_format(side)
+    if indicator_types is not None:
+        if side is None:
+            raise ValueError("indicator types are read only with an indicator table to write (indicators=FILE)")
+        from nlp.indicators.extract import load_rules
+
+        indicator_types = str(indicator_types)
+        load_rules(indicator_types)  # a bad file: one line now, not one per worker
     if isinstance(paths, (str, Path)):
         paths = [paths]
     granularity = tuple(granularity)
@@ -389,16 +403,19 @@ def tag_batch(paths: Iterable[str | Path] | str | Path, out: str | Path, model_d
             raise ValueError(f"{side}: the indicator table is also an input or the tagged output; choose another file")
         report.indicators = side
     with OutputLock(out), (OutputLock(side) if side is not None else nullcontext()):
-        return _run_batch(files, out, model_dir, jobs, granularity, resume, progress, codes, report, failed, t0, side)
+        return _run_batch(files, out, model_dir, jobs, granularity, resume, progress, codes, report, failed, t0, side,
+                          indicator_types)
 
 
 def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: int, granularity: tuple[str, ...],
                resume: bool, progress: bool | None, codes: list[str], report: BatchReport, failed, t0: float,
-               side: Path | None = None) -> BatchReport:
+               side: Path | None = None, indicator_types: str | None = None) -> BatchReport:
     """The batch of ``tag_batch`` once its inputs are known and its outputs locked."""
     header = {"fazhi_batch": BATCH_FORMAT, "granularity": list(granularity), "model": model_fingerprint(model_dir)}
     if side is not None:  # a resume must write the same indicator table, or none
         header["indicators"] = source_key(side)
+    if indicator_types is not None:  # and with the same types
+        header["indicator_types"] = hashlib.sha256(Path(indicator_types).read_bytes()).hexdigest()[:16]
     state = Partial(out, header, side)
     state.start(resume)
     todo = [p for k, p in files.items() if k not in state.finished]
@@ -437,8 +454,8 @@ def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: i
                 from nlp.tagger.serialize import load_predictor
 
                 model = load_predictor(model_dir)
-                consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity, side is not None)
-                        for i in range(0, len(todo), FILES_PER_TASK))
+                consume(process_files(model, todo[i : i + FILES_PER_TASK], granularity, side is not None,
+                                      indicator_types) for i in range(0, len(todo), FILES_PER_TASK))
         else:
             next_offset = ctx.Value("q", state.offset)  # the partial's reserved end (write_reserved)
             # the side partial's, reserved under next_offset's lock
@@ -448,10 +465,11 @@ def _run_batch(files: dict[str, Path], out: Path, model_dir: str | None, jobs: i
                 if side is not None:  # the indicator rules too, for the workers to inherit
                     from nlp.indicators.extract import load_rules
 
-                    load_rules()
+                    load_rules(indicator_types)
             pool = ctx.Pool(min(jobs, len(todo)), initializer=_init_worker,
                             initargs=(model_dir, granularity, str(state.partial), next_offset,
-                                      str(state.side) if state.side is not None else None, side_next))
+                                      str(state.side) if state.side is not None else None, side_next,
+                                      indicator_types))
             # groups of files per task, but never so few tasks that a worker sits idle
             per_task = max(1, min(FILES_PER_TASK, len(todo) // (4 * jobs)))
             tasks = [[str(p) for p in todo[i : i + per_task]] for i in range(0, len(todo), per_task)]

@@ -28,6 +28,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -156,10 +157,105 @@ def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(str(w) for w in spec["when"]), tuple(str(w) for w in spec["words"])
 
 
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The indicator types of ``nlp/data/indicators.yaml``, or of a user's file (``rules_data``).
+
+    A bad file raises ``ValueError`` with one line naming it and the problem."""
+    return _load_rules(str(path) if path else None)
+
+
+def rules_data(path: str | None = None) -> dict:
+    """The rules file's data: the packaged ``indicators.yaml``, or a user's file — a complete one
+    of the same form, or one that opens with ``extends: packaged`` and holds only what it adds.
+
+    Why the second form: a researcher adding an indicator (公共法律服务工作站, 行政处罚案件) wants the
+    packaged types and rule words kept as they are, and the next release's improvements with them,
+    not a copy of the whole file to maintain. What it holds is merged over the packaged file:
+    ``types`` by name (a type of the same name replaces the packaged one; ``null`` removes it),
+    lists (``units``, ``not_cues``, ``no_inherit``, …) extended, ``stages`` and
+    ``not_measure_word_before`` extended word list by word list, numbers (``window``) replaced.
+    A type's measure words are measure words whichever file names them.
+    """
+    name = path or "the packaged indicators.yaml"
+    try:
+        data = yaml.safe_load(read_data_text("indicators.yaml", path))
+    except OSError as err:
+        raise ValueError(f"{name}: cannot read the indicator types ({err.strerror or err})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ValueError(f"{name}: not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: an indicator types file is a mapping with `types` (see nlp/data/indicators.yaml)")
+    extends = data.pop("extends", None)
+    if extends is not None:
+        if extends != "packaged":
+            raise ValueError(f"{name}: `extends` can only be `packaged` (the indicator types shipped with fazhi)")
+        data = _merged(rules_data(None), data, name)
+    _check_types(data, name)
+    return data
+
+
+def _merged(base: dict, extra: dict, name: str) -> dict:
+    """``extra`` (a user's ``extends: packaged`` file) merged over ``base`` (see ``rules_data``)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if key not in base:
+            raise ValueError(f"{name}: unknown key `{key}` (the keys are those of nlp/data/indicators.yaml)")
+        old = base[key]
+        if key == "types":
+            if not isinstance(value, dict):
+                raise ValueError(f"{name}: `types` must be a mapping of type names to their fields")
+            types = dict(old)
+            for type_name, spec in value.items():
+                if spec is None:
+                    types.pop(type_name, None)
+                else:
+                    types[type_name] = spec
+            out[key] = types
+        elif isinstance(old, list):
+            out[key] = list(dict.fromkeys([*old, *_as_list(value, key, name)]))
+        elif isinstance(old, dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"{name}: `{key}` must be a mapping, as in nlp/data/indicators.yaml")
+            out[key] = {**old, **{k: list(dict.fromkeys([*old.get(k, []), *_as_list(v, f"{key}.{k}", name)]))
+                                  for k, v in value.items()}}
+        else:
+            out[key] = value
+    return out
+
+
+def _as_list(value, key: str, name: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{name}: `{key}` must be a list, as in nlp/data/indicators.yaml")
+    return value
+
+
+def _check_types(data: dict, name: str) -> None:
+    """Every type has cue and measure-word lists and a taxonomy domain (or none)."""
+    from nlp.taxonomy import load_taxonomy
+
+    types = data.get("types")
+    if not isinstance(types, dict) or not types:
+        raise ValueError(f"{name}: no `types` (a mapping of indicator names to cues, units, domain, label)")
+    codes = set(load_taxonomy().codes)
+    for type_name, spec in types.items():
+        if not isinstance(spec, dict):
+            raise ValueError(f"{name}: type `{type_name}` must be a mapping (cues, units, domain, label)")
+        for field in ("cues", "units"):
+            value = spec.get(field)
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"{name}: type `{type_name}` needs a non-empty list `{field}`")
+        domain = spec.get("domain") or ""
+        if domain and domain not in codes:
+            raise ValueError(f"{name}: type `{type_name}` has domain `{domain}`, which is no taxonomy domain "
+                             f"({', '.join(sorted(codes))}, or empty)")
+
+
 @lru_cache(maxsize=4)
-def load_rules(path: str | None = None) -> Rules:
-    """The indicator types of ``nlp/data/indicators.yaml`` (or a user's file of the same form)."""
-    data = yaml.safe_load(read_data_text("indicators.yaml", path))
+def _load_rules(path: str | None) -> Rules:
+    """``load_rules``, once per file."""
+    data = rules_data(path)
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
                                 str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
@@ -171,7 +267,9 @@ def load_rules(path: str | None = None) -> Rules:
     unknown = sorted({t.audience for t in types if t.audience} - set(by_name))
     if unknown:
         raise ValueError(f"indicators.yaml: unknown audience types: {', '.join(unknown)}")
-    units = tuple(sorted((str(u) for u in data["units"]), key=len, reverse=True))
+    # the measure words: the listed ones and every type's (a type counted in 套 makes 套 one)
+    listed = dict.fromkeys([*(str(u) for u in data.get("units") or ()), *(u for t in types for u in t.units)])
+    units = tuple(sorted(listed, key=len, reverse=True))
     unit_alt = _unit_alternation(units, data.get("not_measure_word_before") or {})
     quantity = re.compile(rf"(?P<pre>{'|'.join(_PRE_WORDS)})?(?P<num>{NUMBER})"
                           rf"(?:(?P<sep>[{re.escape(_RANGE_SEPARATORS)}])(?P<num2>{NUMBER}))?(?P<unit>{unit_alt})")

@@ -93,6 +93,7 @@ def for_matching(text: str) -> str:
 # spaces between a number and the word after it: 受理案件 46 件, 纠错率 12 %, 42.5 万人 (1,281 in the
 # corpus, in 153 reports: text from PDFs and typeset pages)
 SPACES = " \u3000\u00a0"  # what typeset text puts between a word and a number
+_SPACE_1, _SPACE_2, _SPACE_3 = SPACES
 _SPACED_NUMBER = re.compile(rf"(\d(?:[\d,.]*\d)?)([{SPACES}]+)(?=[\u4e00-\u9fff%])")
 
 
@@ -101,7 +102,7 @@ def closed_up(text: str) -> str:
     reads as 46 and keeps the quantity's end (and its start: the zeros stand where the number
     began), so the span found is the source's ``46 件``. Thousands separators go too (1,200   件 →
     00001200件), so no run of zeros makes a separated number unreadable."""
-    if not any(c in text for c in SPACES):
+    if _SPACE_1 not in text and _SPACE_2 not in text and _SPACE_3 not in text:  # three ``in``: twice as fast as any()
         return text
     return _SPACED_NUMBER.sub(lambda m: m.group(1).replace(",", "").rjust(len(m.group(1)) + len(m.group(2)), "0"),
                               text)

@@ -67,17 +67,19 @@ _DOC, _INDICATOR, _STAGE, _VALUE, _UNIT, _QUALIFIER = (
     INDICATOR_COLUMNS.index(c) for c in ("doc_id", "indicator", "stage", "value", "unit", "qualifier"))
 
 
-def unit_indicators(units: pd.DataFrame, source_texts: dict[str, str] | None = None) -> pd.DataFrame:
+def unit_indicators(units: pd.DataFrame, source_texts: dict[str, str] | None = None, rules: Rules | None = None
+                    ) -> pd.DataFrame:
     """Indicator rows of tagged paragraph units (columns of the unit table plus ``labels``).
 
     ``source_texts`` (doc_id → decoded file) lets each row's ``start``/``end`` point at the quantity
-    in the source; without it they are the unit's span.
+    in the source; without it they are the unit's span. ``rules``: the indicator types
+    (``nlp.indicators.extract.load_rules``; None: the packaged ones).
 
     Why columns as lists and not ``itertuples``: over an Arrow-backed frame each cell of a tuple
     is fetched one by one (a quarter of the time, whole corpus); here each column is read in one
     go, and only the paragraphs that state a quantity go on.
     """
-    rules = load_rules()
+    rules = rules or load_rules()
     paragraphs = units[units["granularity"] == "paragraph"] if "granularity" in units.columns else units
     found = [(i, qs) for i, text in enumerate(paragraphs["text"].tolist())
              if (qs := quantities(text if isinstance(text, str) else "", rules))]
@@ -95,16 +97,17 @@ def unit_indicators(units: pd.DataFrame, source_texts: dict[str, str] | None = N
     return table.take(kept).assign(mentions=mentions, conflict=conflict).reset_index(drop=True)
 
 
-def document_indicators(rows: Iterable[Mapping], labels: Iterable, source_texts: Mapping[str, str] | None = None
-                        ) -> list[dict]:
+def document_indicators(rows: Iterable[Mapping], labels: Iterable, source_texts: Mapping[str, str] | None = None,
+                        rules: Rules | None = None) -> list[dict]:
     """``unit_indicators`` of unit rows given as dicts (``Ingested.unit_rows``) with their labels (one
     per row): the same rows, as dicts of ``INDICATOR_COLUMNS`` plus ``mentions`` and ``conflict``.
 
     Why: a batch worker has a file's rows as dicts and its labels from the tagger; it extracts
     the file's indicators there, with no DataFrame (``nlp.apply.batch``). Duplicates and
-    conflicts are counted among the rows given, so give whole documents.
+    conflicts are counted among the rows given, so give whole documents. ``rules`` as for
+    ``unit_indicators``.
     """
-    rules = load_rules()
+    rules = rules or load_rules()
     stating = []
     for r, lab in zip(rows, labels, strict=True):
         if r.get("granularity", "paragraph") != "paragraph" or not isinstance(text := r["text"], str):
@@ -208,9 +211,13 @@ def _mentions_and_conflicts(records: list[tuple]) -> tuple[list[int], list[int],
     return order, mentions, conflict
 
 
-def indicators(paths: Iterable[str | Path] | str | Path, model_dir: str | Path | None = None
-               ) -> tuple[pd.DataFrame, list[ReadError]]:
-    """Read and tag reports; their indicator rows (see the module docstring) and the read errors."""
+def indicators(paths: Iterable[str | Path] | str | Path, model_dir: str | Path | None = None,
+               types: str | Path | None = None) -> tuple[pd.DataFrame, list[ReadError]]:
+    """Read and tag reports; their indicator rows (see the module docstring) and the read errors.
+
+    ``types``: a file of indicator types of one's own (``nlp.indicators.extract.rules_data``: a
+    complete one, or one that ``extends: packaged``); None: the packaged ones. A bad file raises
+    ``ValueError`` before any report is read."""
     from nlp.apply.tagging import tag_frame
     from nlp.ingest.pipeline import iter_ingested
     from nlp.schema import UNIT_TABLE, frame
@@ -218,6 +225,7 @@ def indicators(paths: Iterable[str | Path] | str | Path, model_dir: str | Path |
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    rules = load_rules(types)
     model = load_predictor(model_dir)
     frames, errors = [], []
     for item in iter_ingested(paths):
@@ -225,7 +233,7 @@ def indicators(paths: Iterable[str | Path] | str | Path, model_dir: str | Path |
             errors.append(item)
             continue
         units = tag_frame(model, frame(item.unit_rows(), UNIT_TABLE))
-        frames.append(unit_indicators(units, {item.meta.doc_id: item.source_text}))
+        frames.append(unit_indicators(units, {item.meta.doc_id: item.source_text}, rules))
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*INDICATOR_COLUMNS, "mentions",
                                                                                        "conflict"])
     return rows, errors
