@@ -408,3 +408,26 @@ def test_no_corpus_row_read_as_right_changed_type():
     row = check_corpus_sample().set_index("sample").loc["all"]
     assert row.judged == 840 and row.now_missing == 0
     assert row.now_regressed == 0
+
+
+def test_main_indicators_by_year_and_across_levels():
+    """``indicators_by``: per year or level, the median of the reports' first stated value and the
+    number of reports; levels from national to township; changes, targets and ``other`` left out."""
+    from nlp.indicators.table import indicators_by, indicators_by_year
+
+    def row(doc, level, year, indicator, value, qualifier=""):
+        return {"doc_id": doc, "level": level, "year": year, "indicator": indicator, "label": "法律援助案件",
+                "unit": "件", "value": value, "qualifier": qualifier}
+
+    rows = pd.DataFrame([
+        row("a", "county", 2020, "legal_aid_cases", 100), row("a", "county", 2020, "legal_aid_cases", 7),
+        row("b", "county", 2021, "legal_aid_cases", 300), row("c", "province", 2021, "legal_aid_cases", 5000),
+        row("c", "province", 2021, "legal_aid_cases", 12, "change"), row("d", "township", 2021, "other", 9),
+        row("e", "", 2021, "legal_aid_cases", 1),
+    ])
+    by_level = indicators_by(rows, "level")
+    assert by_level["level"].tolist() == ["province", "county"]
+    assert by_level["法律援助案件（件）"].tolist() == ["5000.0 (n=1)", "200.0 (n=2)"]
+    by_year = indicators_by_year(rows)
+    assert by_year.equals(indicators_by(rows, "year"))
+    assert by_year["法律援助案件（件）"].tolist() == ["100.0 (n=1)", "300.0 (n=3)"]

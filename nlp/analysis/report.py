@@ -271,6 +271,8 @@ def write_report(res, tagged: pd.DataFrame, card: dict, path: str | Path) -> Pat
         _table(_named(res.tables.get("indicator_summary"), names), 60, "{:,.1f}"),
         "<h3>Main indicators over the years (median of the reports' values; n = reports)</h3>",
         _table(res.tables.get("indicators_by_year"), 40, "{:,.1f}"),
+        "<h3>Main indicators across levels of government (median of the reports' values; n = reports)</h3>",
+        _table(res.tables.get("indicators_by_level"), 10, "{:,.1f}"),
         "<h2>Documents</h2>", _table(docs[doc_cols] if doc_cols else docs, 100),
         "<h2>Method and parameters</h2><ul>",
         "<li>Reading and cleaning: encodings detected; web-page furniture, inline pinyin removed; Traditional "

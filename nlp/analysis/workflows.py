@@ -219,11 +219,12 @@ def run_analyze(paths: list[str], out_dir: str | Path, model_dir: str | Path | N
     trends = run_trends(chosen, out / "trends", n_boot=n_boot, seed=seed, say=say, periods=periods)
     topics = run_topics(chosen, out / "topics", k=k, seed=seed, say=say)
     say("indicators: the numbers the reports state")
-    from nlp.indicators.table import indicator_summary, indicators_by_year, panel, unit_indicators
+    from nlp.indicators.table import indicator_summary, indicators_by, panel, unit_indicators
 
     rows = unit_indicators(tagged, rules=rules)
     indicator_tables = {"indicators": rows, "indicator_panel": panel(rows),
-                        "indicator_summary": indicator_summary(rows), "indicators_by_year": indicators_by_year(rows)}
+                        "indicator_summary": indicator_summary(rows), "indicators_by_year": indicators_by(rows, "year"),
+                        "indicators_by_level": indicators_by(rows, "level")}
     for name, df in indicator_tables.items():
         write_table(df, out / "indicators" / f"{name}.csv")
     res = AnalysisResult(out, {**trends.tables, **topics.tables, **indicator_tables, "documents": ing.documents},

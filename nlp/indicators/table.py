@@ -264,17 +264,33 @@ def indicator_summary(rows: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["domain", "reports"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def indicators_by_year(rows: pd.DataFrame, top: int = 8) -> pd.DataFrame:
-    """The ``top`` indicators stated by most reports: per year, the median of the reports' values
-    and how many reports stand behind it (``label (unit)`` columns, ``n=`` beside)."""
-    levels = rows[(rows["indicator"] != "other") & (rows["qualifier"] == "") & rows["year"].notna()]
+def indicators_by(rows: pd.DataFrame, by: str = "year", top: int = 8) -> pd.DataFrame:
+    """The ``top`` indicators stated by most reports: per value of ``by`` (``year``, ``level``,
+    ``region``…), the median of the reports' values and how many reports stand behind it
+    (``label (unit)`` columns, ``n=`` beside). Levels go from national to township.
+
+    Why medians of reports: a report states an indicator once per stage and qualifier (the first
+    stated level is taken), and places differ by orders of magnitude, so a mean would follow the
+    largest places; ``n`` says how far to trust a cell."""
+    levels = rows[(rows["indicator"] != "other") & (rows["qualifier"] == "") & rows[by].notna()
+                  & (rows[by].astype(str) != "")]
     if levels.empty:
         return pd.DataFrame()
     first = levels.drop_duplicates(["doc_id", "indicator", "unit"])
     common = first.groupby(["indicator", "unit"]).size().sort_values(ascending=False).head(top).index
     first = first.set_index(["indicator", "unit"]).loc[list(common)].reset_index()
     first["column"] = first["label"] + "（" + first["unit"] + "）"
-    med = first.pivot_table(index="year", columns="column", values="value", aggfunc="median")
-    n = first.pivot_table(index="year", columns="column", values="value", aggfunc="size")
+    med = first.pivot_table(index=by, columns="column", values="value", aggfunc="median")
+    n = first.pivot_table(index=by, columns="column", values="value", aggfunc="size")
     cells = med.round(1).astype(str) + " (n=" + n.astype("Int64").astype(str) + ")"
-    return cells.where(med.notna(), "").reset_index().rename_axis(columns=None)
+    out = cells.where(med.notna(), "").reset_index().rename_axis(columns=None)
+    if by == "level":
+        from nlp.ingest.places import LEVEL_ORDER
+
+        out = out.sort_values(by, key=lambda s: s.map(LEVEL_ORDER).fillna(len(LEVEL_ORDER)), kind="stable")
+    return out.reset_index(drop=True)
+
+
+def indicators_by_year(rows: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+    """``indicators_by(rows, "year", top)``: the main indicators over the years."""
+    return indicators_by(rows, "year", top)
