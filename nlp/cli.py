@@ -480,9 +480,13 @@ def analyze(
         fail(f"--k must be a whole number or 'auto', not {k!r}")
     year_range, pair = _year_range(years, "--years"), _periods(periods)
     try:
+        _indicator_rules(indicator_types)
+    except ValueError as err:
+        fail(str(err))
+    try:
         res, errors = run_analyze(paths, out, model, k=k if k == "auto" else int(k), seed=seed, say=say,
                                   years=year_range, periods=pair, indicator_types=indicator_types)
-    except (ModelError, ValueError) as err:
+    except ModelError as err:
         fail(str(err))
     report_errors(errors)
     if "report" not in res.files:
@@ -509,8 +513,11 @@ def indicators(
     try:
         table_format(out)
         _indicator_rules(types)
+    except (TableFormatError, ValueError) as err:
+        fail(str(err))
+    try:
         rows, errors = run_indicators(paths, model, types)
-    except (TableFormatError, ModelError, ValueError) as err:
+    except ModelError as err:
         fail(str(err))
     report_errors(errors)
     n_docs = rows["doc_id"].nunique() if len(rows) else 0

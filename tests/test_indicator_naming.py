@@ -348,6 +348,9 @@ def test_a_users_file_extends_the_packaged_types(tmp_path):
     ("types: [\n", "not valid YAML (line 2)"),
     ("- a list\n", "a mapping with `types`"),
     ("units: [件]\n", "no `types`"),
+    ("extends: packaged\ntypes:\n  x:\n    cues: [甲]\n    units: [件]\n    stages: [制定]\n", "AttributeError"),
+    ("extends: packaged\ntypes:\n  x:\n    cues: [甲]\n    units: [件]\n    audience: nobody\n",
+     "unknown audience types: nobody"),
 ])
 def test_a_bad_types_file_is_one_line_naming_it(tmp_path, content, problem):
     path = tmp_path / "bad.yaml"

@@ -254,8 +254,21 @@ def _check_types(data: dict, name: str) -> None:
 
 @lru_cache(maxsize=4)
 def _load_rules(path: str | None) -> Rules:
-    """``load_rules``, once per file."""
+    """``load_rules``, once per file: a user's file that does not make rules (a pattern that does
+    not compile, a field of the wrong shape) is one line naming it, as a bad YAML file is."""
     data = rules_data(path)
+    try:
+        return _rules(data)
+    except (ValueError, TypeError, AttributeError, KeyError, re.error) as err:
+        if path is None:
+            raise
+        problem = str(err).removeprefix("indicators.yaml: ")
+        kind = "" if isinstance(err, ValueError) else f"{type(err).__name__}: "
+        raise ValueError(f"{path}: {kind}{problem}") from None
+
+
+def _rules(data: dict) -> Rules:
+    """The rules a rules file's data (``rules_data``) makes."""
     types = tuple(IndicatorType(name, str(t.get("domain") or ""), str(t.get("label") or name),
                                 tuple(str(c) for c in t["cues"]), frozenset(str(u) for u in t["units"]),
                                 str(t.get("audience") or ""), tuple(str(w) for w in t.get("requires") or ()),
