@@ -277,6 +277,21 @@ def test_regulations_drafted_and_enacted(text, expected):
     assert named(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # a 化解率 is mediation's when its clause speaks of disputes or petitions, not of debt or housing
+    ("偿还政府债务本息23.34亿元，隐性债务年度目标化解率达100%。", [("23.34亿元", "other"), ("100%", "other")]),
+    ("化解问题小区383个，化解率超过80%。", [("383个", "other"), ("80%", "other")]),  # 套 is no measure word
+    ("全市矛盾纠纷化解率98.5%。", [("98.5%", "mediation_success_rate")]),
+    ("实施“治重访、化积案”专项行动，“万件化访行动”化解率达97.5%。", [("97.5%", "mediation_success_rate")]),
+    # opinions and suggestions are legal opinions when the clause speaks of legal advice
+    ("为市政府重大合同、决策和文件出具法律意见书50份，提供意见建议142条。",
+     [("50份", "legal_opinions"), ("142条", "legal_opinions")]),
+    ("自觉接受法律监督，办理各民主党派、工商联提出的意见建议50条。", [("50条", "other")]),
+])
+def test_rates_and_opinions_of_the_right_thing(text, expected):
+    assert named(text) == expected
+
+
 @pytest.mark.parametrize("text", [
     "12部门联合印发实施方案", "会同3部委开展检查", "对10部分项目开展评估", "2部署到位",
 ])
