@@ -183,6 +183,26 @@ def test_a_units_topic_line_is_its_heading_or_numbered_opening_clause():
     assert on[2] == set() and on[3] == on[4] == on[0]
 
 
+def test_cue_coverage_says_how_much_of_a_unit_names_each_domain():
+    """TopicLineCues(coverage=True): per domain, the share of the unit's sentences naming it and its
+    share of the unit's phrase matches — a developed topic scores high, a passing mention low."""
+    from nlp.features.context import Context
+    from nlp.features.topic_line import TopicLineCues
+
+    texts = ["开展普法宣传活动12场。深化法治文化建设。组织行政执法人员培训一次。举办宪法宣传周活动。", ""]
+    block = TopicLineCues(coverage=True).fit()
+    X = block.transform((texts, Context.empty(2))).toarray()
+    names = list(block.get_feature_names_out())
+    assert X.shape == (2, 40) == (2, block._n_features_out)
+    col = {n: X[0, j] for j, n in enumerate(names)}
+    assert col["coverage:legal_publicity"] == pytest.approx(0.75)  # 3 of 4 sentences
+    assert col["coverage:enforcement_supervision"] == pytest.approx(0.25)
+    assert col["share:legal_publicity"] > 0.5 > col["share:enforcement_supervision"] > 0
+    assert sum(v for n, v in col.items() if n.startswith("share:")) == pytest.approx(1.0)
+    assert not X[1].any()  # an empty unit names nothing
+    assert TopicLineCues().fit().transform((texts, Context.empty(2))).shape == (2, 20)
+
+
 def test_explanations_of_an_in_genre_unit_come_from_its_own_heads(aware_model):
     """A 法治政府建设 unit is labeled by the in-genre heads, which read its heading path and topic line;
     its explanation weighs those blocks (the default heads give them no weight at all), and names the

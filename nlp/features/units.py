@@ -86,7 +86,8 @@ class UnitFeatures(Transformer):
     (what a report's paragraph is about is said first: "一是落实第一责任人责任。…");
     ``context``: the heading path, section role, heading flag and genre
     (``nlp.features.context``); ``topic_line``: cue counts of the unit's own heading or numbered
-    opening clause (``nlp.features.topic_line``). A unit's sentences share its lead and context
+    opening clause (``nlp.features.topic_line``), and with ``cue_coverage`` how much of the unit
+    names each domain. A unit's sentences share its lead and context
     columns. Learned:
     ``parts_``, a list of ``(name, fitted transformer)`` in column order. Input: see ``as_units``.
     """
@@ -94,7 +95,7 @@ class UnitFeatures(Transformer):
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
                  word_vectors: str | None = None, convention_cues: bool = False, lead: bool = False,
-                 context: bool = False, topic_line: bool = False) -> None:
+                 context: bool = False, topic_line: bool = False, cue_coverage: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -105,6 +106,7 @@ class UnitFeatures(Transformer):
         self.lead = lead
         self.context = context
         self.topic_line = topic_line
+        self.cue_coverage = cue_coverage
 
     def unfitted_parts(self) -> list[tuple[str, object]]:
         parts: list[tuple[str, object]] = [
@@ -124,7 +126,7 @@ class UnitFeatures(Transformer):
         if self.context:
             parts.append(("ctx", ContextFeatures(min_df=self.min_df)))
         if self.topic_line:
-            parts.append(("topic", TopicLineCues()))
+            parts.append(("topic", TopicLineCues(coverage=self.cue_coverage)))
         return parts
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
