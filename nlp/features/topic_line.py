@@ -41,9 +41,10 @@ from nlp.ingest.structure import load_structure_rules
 from nlp.params import Transformer
 from nlp.resources import read_data_text
 from nlp.taxonomy import load_taxonomy
+from nlp.text.token_batch import SENTENCE_END
 
 CLAUSE_END = re.compile(r"[。；：！？]")
-SENTENCE_SPLIT = re.compile(r"[。；！？]")
+SENTENCE_SPLIT = re.compile(f"[{SENTENCE_END}]")  # the token batch's sentence ends
 MIN_SENTENCE = 4  # characters: shorter pieces (a stray "。" or "等。") are not sentences of their own
 MAX_CLAUSE = 60  # characters: a longer "opening clause" is a body sentence, not a topic line
 
