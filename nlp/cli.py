@@ -141,6 +141,9 @@ def train(
     topic_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, a unit keeps a domain its own heading or "
                                                "numbered opening clause names when that domain has at least this "
                                                "probability (0: off).")] = 0.1,
+    genre_adaptation: Annotated[bool, typer.Option(help="The in-genre heads learn each feature twice, shared with "
+                                                   "the work reports and of 法治政府建设 reports alone, folded "
+                                                   "into one head.")] = True,
 ) -> None:
     """Retrain the domain tagger on labeled units; prints cross-validated metrics by genre."""
     from nlp.errors import LabelError
@@ -158,7 +161,8 @@ def train(
                           relative_floor=relative_floor if relative_floor > 0 else None,
                           genre_C=genre_c if genre_c > 0 else None,
                           fallback_floor=fallback_floor if fallback_floor > 0 else None,
-                          topic_floor=topic_floor if topic_floor > 0 else None)
+                          topic_floor=topic_floor if topic_floor > 0 else None,
+                          genre_adaptation=genre_adaptation)
     try:
         _, metrics = run_train(labels, out, corpus, n_splits=folds, seed=seed, tagger=tagger, loo_seeds=loo_seeds)
     except (LabelError, OSError) as err:

@@ -216,3 +216,23 @@ def test_explanations_of_an_in_genre_unit_come_from_its_own_heads(aware_model):
         assert e["topic"] is None or (e["topic"][0] == unit["text"] and e["topic"][1] > 0)
     plain = aware_model.explain(dict(unit, genre="gov_work_report"), domains=["legal_publicity"])
     assert all(plain["legal_publicity"]["blocks"].get(k, 0) == 0 for k in ("ctx", "topic"))
+
+
+def test_genre_adaptation_changes_only_the_in_genre_heads(mixed_labels):
+    """genre_adaptation: the in-genre heads learn from a shared and an in-genre copy of each column,
+    folded into one head of the usual width; the work-report heads (and so work-report tagging) are
+    the same as without it."""
+    X, y = units_of(mixed_labels), list(mixed_labels["labels"])
+    on = DomainTagger(threshold_folds=0, genre_adaptation=True).fit(X, y)
+    off = DomainTagger(threshold_folds=0, genre_adaptation=False).fit(X, y)
+    width = len(on.features_.get_feature_names_out())
+    own_on, own_off = on.genre_estimators_["fazhi_report"], off.genre_estimators_["fazhi_report"]
+    assert all(h.coef_.shape == (1, width) for h in own_on if hasattr(h, "coef_"))
+    assert any(not np.allclose(a.coef_, b.coef_) for a, b in zip(own_on, own_off, strict=True) if hasattr(a, "coef_"))
+    for a, b in zip(on.estimators_, off.estimators_, strict=True):
+        if hasattr(a, "coef_"):
+            np.testing.assert_array_equal(a.coef_, b.coef_)
+    plain = ["全年受理法律援助案件405件，值班律师提供法律帮助", "深入开展普法宣传教育"]
+    np.testing.assert_array_equal(on.predict_proba(plain), off.predict_proba(plain))
+    seeds = X[mixed_labels["genre"] == "fazhi_report"]
+    assert not np.allclose(on.predict_proba(seeds), off.predict_proba(seeds))

@@ -487,7 +487,7 @@ def test_an_explanation_says_when_a_label_is_the_fallbacks():
     from nlp.tagger.serialize import load_model
 
     model = load_model()
-    unit = {"text": "持续优化营商环境，企业满意度不断提升。", "genre": "fazhi_report", "role": "achievements",
+    unit = {"text": "窗口服务更加便捷，办事时间明显缩短。", "genre": "fazhi_report", "role": "achievements",
             "is_heading": False, "section": "一、主要举措和成效"}
     ex = model.explain(unit)
     assert list(ex) == ["administrative_reform"] and ex["administrative_reform"]["fallback"]

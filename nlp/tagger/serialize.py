@@ -41,7 +41,8 @@ PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vecto
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
                    "relative_floor": None, "genre_C": None, "no_domain_roles": None,
                    "topic_line": False, "fallback_floor": None, "fallback_roles": None,
-                   "topic_floor": None, "cue_coverage": False}
+                   "topic_floor": None, "cue_coverage": False,
+                   "genre_adaptation": False}
 
 
 def library_versions() -> dict[str, str]:
