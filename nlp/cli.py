@@ -134,7 +134,7 @@ def train(
     relative_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, keep a domain only at this share "
                                                   "of the unit's highest probability or more (0: off).")] = 0.7,
     genre_c: Annotated[float, typer.Option("--genre-c", help="Inverse regularization of the in-genre heads "
-                                           "(0: the same as the work-report heads').")] = 2.0,
+                                           "(0: the same as the work-report heads').")] = 4.0,
     fallback_floor: Annotated[float, typer.Option(help="In 法治政府建设 reports, a body paragraph of the year's "
                                                   "results that clears no threshold takes its highest domain "
                                                   "when that is at least this probability (0: off).")] = 0.2,

@@ -157,9 +157,9 @@ def test_train_needs_an_output_folder():
 def test_the_in_genre_heads_take_their_own_regularization(aware_model):
     """genre_C: the in-genre heads (about 1,000 units) are fitted with their own C; the work-report
     heads keep ``C``, so their tagging is what it was."""
-    assert aware_model.genre_C == 2.0 and aware_model.C == 8.0
+    assert aware_model.genre_C == 4.0 and aware_model.C == 8.0
     lin = [h for h in aware_model.genre_estimators_["fazhi_report"] if hasattr(h, "C")]
-    assert lin and {h.C for h in lin} == {2.0}
+    assert lin and {h.C for h in lin} == {4.0}
     assert {h.C for h in aware_model.estimators_ if hasattr(h, "C")} == {8.0}
 
 

@@ -3,6 +3,7 @@
     python tools/oof_scores.py OUT.npz                          # the shipped settings
     python tools/oof_scores.py OUT.npz genre_C=8 lead=true      # one experiment: params as JSON values
     python tools/oof_scores.py OUT.npz --floor-grid             # also the relative floor, chosen nested
+    python tools/oof_scores.py OUT.npz --fold-seed 1            # another split into folds
 
 Why: settings of the in-genre genre (``relative_floor``, ``genre_C``, ``genre_weight``, ``lead``) were
 chosen by in-genre cross-validation, and a full ``fazhi train`` (card, seeds left out, final fit) takes
@@ -79,6 +80,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", help="OUT.npz (OUT.parquet is written beside)")
     ap.add_argument("params", nargs="*", help="param=json_value overrides of the shipped settings")
+    ap.add_argument("--fold-seed", type=int, default=0,
+                    help="seed of the split into folds (a gain should hold on another split)")
     ap.add_argument("--floor-grid", action="store_true", help="also choose the relative floor, nested")
     args = ap.parse_args()
     params = shipped_params(args.params)
@@ -88,7 +91,7 @@ def main() -> None:
     codes = load_taxonomy().codes
     Y = np.array([[c in ls for c in codes] for ls in labels["labels"]], dtype=np.int64)
     groups = labels["group"].to_numpy()
-    S, P = cross_val_outputs(DomainTagger(**params), units_of(labels), Y, groups, 5, 0)
+    S, P = cross_val_outputs(DomainTagger(**params), units_of(labels), Y, groups, 5, args.fold_seed)
     np.savez(args.out, proba=S, pred=P, Y=Y)
     labels.assign(labels=labels["labels"].map(list)).to_parquet(Path(args.out).with_suffix(".parquet"))
     in_genre = (labels["genre"] == "fazhi_report").to_numpy()
@@ -98,7 +101,8 @@ def main() -> None:
     print("as fitted:", figures(Y, P, sets))
     if args.floor_grid:
         folds = np.zeros(len(labels), dtype=int)
-        for k, (_, te) in enumerate(GroupKFold(5, shuffle=True, random_state=0).split(labels, groups=groups)):
+        cv = GroupKFold(5, shuffle=True, random_state=args.fold_seed)
+        for k, (_, te) in enumerate(cv.split(labels, groups=groups)):
             folds[te] = k
         nested, chosen = nested_floor(S, P, Y, in_genre, folds)
         print(f"floor chosen per fold on the other folds: {chosen}")
