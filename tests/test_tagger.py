@@ -513,3 +513,42 @@ def test_a_table_row_is_explained_with_its_context():
     assert "legal_publicity" in expected
     assert model.explain(table.iloc[0]) == expected
     assert model.explain(table) == expected
+
+
+def test_topic_line_vectors_read_a_units_topic_line_and_nearest_heading(tmp_path):
+    """TopicLineVectors: the mean word vector of a unit's own heading or numbered opening clause, then
+    of the nearest heading in its path; zeros where a unit has neither. A model keeps the vectors once
+    (the word-vector block's) and a saved model predicts as the fitted one."""
+    from nlp.features.context import Context
+    from nlp.features.embeddings import MeanWordVectors, save_word_vectors
+    from nlp.features.topic_vectors import TopicLineVectors
+
+    words = np.array(["严格执法", "普法宣传", "调解"])
+    path = save_word_vectors(tmp_path / "wv.npz", words, np.eye(3, 4, dtype=np.float32))
+    block = TopicLineVectors().use(MeanWordVectors(str(path)).fit())
+    texts = ["（三）严格执法", "一是加强普法宣传，开展活动。我局执法检查20次。", "我局调解纠纷30件。"]
+    ctx = Context(["一、主要举措", "一、主要举措 > （三）严格执法", ""], [""] * 3, [True, False, False], [""] * 3)
+    X = block.transform((texts, ctx)).toarray()
+    assert X.shape == (3, 8) == (3, block._n_features_out) and len(block.get_feature_names_out()) == 8
+    assert X[0, :4] == pytest.approx([1, 0, 0, 0])  # its heading text: 严格执法
+    assert X[1, :4] == pytest.approx([0, 1, 0, 0])  # its opening clause (普法宣传), not its body
+    assert X[1, 4:] == pytest.approx([1, 0, 0, 0])  # its nearest heading: （三）严格执法
+    assert not X[2].any()  # no number, no heading above: nothing
+
+
+def test_a_model_with_topic_line_vectors_saves_and_loads(tmp_path, seed_labels):
+    from nlp.features.embeddings import save_word_vectors
+    from nlp.tagger.serialize import load_model, load_predictor, save_model
+
+    words = np.array(["执法", "普法", "调解", "法律援助"])
+    path = save_word_vectors(tmp_path / "wv.npz", words, np.eye(4, 8, dtype=np.float32))
+    X = seed_labels[["text", "section", "role", "is_heading", "genre"]]
+    model = DomainTagger(threshold_folds=0, sentence_instances=False, word_vectors=str(path),
+                         topic_vectors=True).fit(X, seed_labels["labels"])
+    assert [n for n, _ in model.features_.parts_][-1] == "tvec"
+    names = model.features_.get_feature_names_out()
+    assert model.features_.transform(X)[:, [i for i, n in enumerate(names) if n.startswith("tvec__")]].nnz
+    save_model(model, tmp_path / "m", {})
+    assert not any(k.endswith("__tvec") for k in np.load(tmp_path / "m" / "arrays.npz").files)  # stored once
+    for loaded in (load_model(tmp_path / "m"), load_predictor(tmp_path / "m")):
+        assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))

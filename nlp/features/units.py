@@ -27,8 +27,9 @@ from nlp.text.token_batch import TokenBatch, segment_batch
 
 TOKEN_PARTS = ("word", "w2v", "cues")  # blocks that read a TokenBatch (units and sentences)
 LEAD_PARTS = ("lead",)  # a word n-gram block over each unit's first sentence (unit level)
-CONTEXT_PARTS = ("ctx", "topic")  # the unit's place in its document (``nlp.features.context``) and
-# what its own heading or numbered opening clause names (``nlp.features.topic_line``); unit level
+CONTEXT_PARTS = ("ctx", "topic", "tvec")  # the unit's place in its document (``nlp.features.context``) and
+# what its own heading or numbered opening clause names (``nlp.features.topic_line``) and means
+# (``nlp.features.topic_vectors``); unit level
 CONTEXT_COLUMNS = ("section", "role", "is_heading", "genre")
 
 
@@ -87,15 +88,17 @@ class UnitFeatures(Transformer):
     ``context``: the heading path, section role, heading flag and genre
     (``nlp.features.context``); ``topic_line``: cue counts of the unit's own heading or numbered
     opening clause (``nlp.features.topic_line``), and with ``cue_coverage`` how much of the unit
-    names each domain. A unit's sentences share its lead and context
-    columns. Learned:
+    names each domain; ``topic_vectors``: the mean word vector of that topic line and of the nearest
+    heading (``nlp.features.topic_vectors``; needs ``word_vectors``). A unit's sentences share its lead
+    and context columns. Learned:
     ``parts_``, a list of ``(name, fitted transformer)`` in column order. Input: see ``as_units``.
     """
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (2, 3),
                  min_df: int = 2, cues: bool = True, max_features: int | None = 200_000,
                  word_vectors: str | None = None, convention_cues: bool = False, lead: bool = False,
-                 context: bool = False, topic_line: bool = False, cue_coverage: bool = False) -> None:
+                 context: bool = False, topic_line: bool = False, cue_coverage: bool = False,
+                 topic_vectors: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -107,6 +110,7 @@ class UnitFeatures(Transformer):
         self.context = context
         self.topic_line = topic_line
         self.cue_coverage = cue_coverage
+        self.topic_vectors = topic_vectors
 
     def unfitted_parts(self) -> list[tuple[str, object]]:
         parts: list[tuple[str, object]] = [
@@ -127,6 +131,18 @@ class UnitFeatures(Transformer):
             parts.append(("ctx", ContextFeatures(min_df=self.min_df)))
         if self.topic_line:
             parts.append(("topic", TopicLineCues(coverage=self.cue_coverage)))
+        if self.topic_vectors and self.word_vectors:
+            from nlp.features.topic_vectors import TopicLineVectors
+
+            parts.append(("tvec", TopicLineVectors()))
+        return parts
+
+    @staticmethod
+    def _link(parts: list[tuple[str, object]]) -> list[tuple[str, object]]:
+        """Hand the fitted word-vector block to the topic-line vectors, which share it."""
+        blocks = dict(parts)
+        if "tvec" in blocks:
+            blocks["tvec"].use(blocks["w2v"])
         return parts
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
@@ -141,7 +157,8 @@ class UnitFeatures(Transformer):
 
     def from_arrays(self, arrays, vocabs: dict, terms: bool = True):
         """Restore the blocks ``to_arrays`` saved, in column order."""
-        self.parts_ = [(name, part.from_arrays(name, arrays, vocabs, terms)) for name, part in self.unfitted_parts()]
+        self.parts_ = self._link([(name, part.from_arrays(name, arrays, vocabs, terms))
+                                  for name, part in self.unfitted_parts()])
         return self
 
     @staticmethod
@@ -150,7 +167,7 @@ class UnitFeatures(Transformer):
             return batch
         if name in LEAD_PARTS:
             return batch.first_sentences()
-        if name == "topic":
+        if name in ("topic", "tvec"):
             return texts, ctx
         if name in CONTEXT_PARTS:
             return ctx
@@ -159,7 +176,11 @@ class UnitFeatures(Transformer):
     def fit(self, X, y=None):
         texts, ctx = as_units(X)
         batch = segment_batch(texts)
-        self.parts_ = [(name, part.fit(self._input(name, batch, texts, ctx))) for name, part in self.unfitted_parts()]
+        parts: list[tuple[str, object]] = []
+        for name, part in self.unfitted_parts():  # in order: the word vectors are fitted before ``tvec`` uses them
+            parts.append((name, part.fit(self._input(name, batch, texts, ctx))))
+            self._link(parts)
+        self.parts_ = parts
         return self
 
     def transform(self, X):

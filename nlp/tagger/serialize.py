@@ -41,7 +41,7 @@ PREDICTION_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "cues", "word_vecto
 OPTIONAL_PARAMS = {"lead": False, "context": False, "pool_genres": None, "document_pooling": False,
                    "relative_floor": None, "genre_C": None, "no_domain_roles": None,
                    "topic_line": False, "fallback_floor": None, "fallback_roles": None,
-                   "topic_floor": None, "cue_coverage": False,
+                   "topic_floor": None, "cue_coverage": False, "topic_vectors": False,
                    "genre_adaptation": False}
 
 
@@ -263,7 +263,7 @@ def _features(params: dict, vocabs: dict, arrays, terms: bool = True):
     feats = UnitFeatures(params["word_ngrams"], params["char_ngrams"], params["min_df"], params["cues"],
                          word_vectors=params["word_vectors"], convention_cues=params["convention_cues"],
                          lead=params["lead"], context=params["context"], topic_line=params["topic_line"],
-                         cue_coverage=params["cue_coverage"])
+                         cue_coverage=params["cue_coverage"], topic_vectors=params["topic_vectors"])
     return feats.from_arrays(arrays, vocabs, terms)
 
 
