@@ -176,11 +176,8 @@ class UnitFeatures(Transformer):
     def fit(self, X, y=None):
         texts, ctx = as_units(X)
         batch = segment_batch(texts)
-        parts: list[tuple[str, object]] = []
-        for name, part in self.unfitted_parts():  # in order: the word vectors are fitted before ``tvec`` uses them
-            parts.append((name, part.fit(self._input(name, batch, texts, ctx))))
-            self._link(parts)
-        self.parts_ = parts
+        self.parts_ = self._link([(name, part.fit(self._input(name, batch, texts, ctx)))
+                                  for name, part in self.unfitted_parts()])
         return self
 
     def transform(self, X):
