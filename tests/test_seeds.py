@@ -68,6 +68,28 @@ def test_simplified_text_skips_opencc_and_traditional_text_does_not():
     assert clean_string("法治政府建設") == "法治政府建设"
 
 
+
+@pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+def test_regional_traditional_variants_come_back_simplified(config):
+    """A report a site converted with its s2tw or s2hk button comes back as the Simplified text:
+    Taiwan's 著力 (着力 in Simplified) and Hong Kong's 衞生 (卫生) included, not only OpenCC's
+    standard Traditional."""
+    import opencc
+
+    from nlp.ingest.clean import clean_string
+
+    text = "淄博市卫生健康委员会着力推进严格规范公正文明执法，沿着法治轨道，显著提升执法水平，著作权保护。"
+    assert clean_string(opencc.OpenCC(config).convert(text)) == text
+
+
+def test_taiwan_phrases_only_in_traditional_text():
+    """Taiwan's 著 → 着 goes by phrase and needs Traditional context: a Simplified report holding a
+    stray Traditional character keeps 显著 (not 显着); Hong Kong's 衞 is mapped either way."""
+    from nlp.ingest.clean import clean_string
+
+    assert clean_string("执法水平显著提升，開展普法。") == "执法水平显著提升，开展普法。"
+    assert clean_string("市衞生健康委员会") == "市卫生健康委员会"
+
 def test_no_furniture_left(seed_result):
     text = "\n".join(seed_result.units["text"])
     for junk in ("当前位置", "索引号", "扫一扫在手机打开当前页", "相关图片", "相关附件",

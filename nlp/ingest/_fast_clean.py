@@ -206,12 +206,30 @@ class Triggers:
         return {name for name, bit in self.bit.items() if flags & bit}
 
 
-@lru_cache(maxsize=1)
-def t2s():
-    """OpenCC's Traditional → Simplified converter (built once per process)."""
+@lru_cache(maxsize=2)
+def t2s(taiwan: bool = False):
+    """Traditional → Simplified (OpenCC; built once per process): Hong Kong's and, with ``taiwan``,
+    Taiwan's variant forms to OpenCC's standard Traditional first, then ``t2s``.
+
+    Why: ``t2s`` alone keeps the regional variants, and reports converted to Traditional by a
+    site's s2hk or s2tw button carry them: 衞生 stayed 衞生 (and so did a body's name,
+    淄博市衞生健康委员会), 著力 stayed 著力 where Simplified writes 着力. Hong Kong's variants are
+    single characters that Simplified text never holds, so they are always mapped; Taiwan's 著 → 着
+    is decided by phrase (著力 but 著作, 顯著), which only works in Traditional context — on a
+    Simplified report holding a stray Traditional character it turned 显著 into 显着 (115 corpus
+    reports) — so ``nlp.ingest.clean`` asks for it only for a text it found to be Traditional.
+    """
     import opencc
 
-    return opencc.OpenCC("t2s").convert
+    steps = [opencc.OpenCC("hk2t").convert] + ([opencc.OpenCC("tw2t").convert] if taiwan else [])
+    steps.append(opencc.OpenCC("t2s").convert)
+
+    def convert(text: str) -> str:
+        for step in steps:
+            text = step(text)
+        return text
+
+    return convert
 
 
 # Code points checked for what OpenCC changes: the Basic Multilingual Plane (CJK, compatibility
@@ -222,7 +240,7 @@ _T2S_SCAN = ((0x20, 0xD800), (0xE000, 0x10000), (0x20000, 0x323B0))
 @lru_cache(maxsize=1)
 def t2s_changes() -> np.ndarray:
     """Per code point (up to the last scanned, plus one False slot): does Traditional →
-    Simplified change this character on its own?
+    Simplified (``t2s()``, Hong Kong's variants included) change this character on its own?
 
     Why: OpenCC reads every character of every report (about 30 ns each, the largest single
     cost of cleaning), though most reports are Simplified already; a report with none of these

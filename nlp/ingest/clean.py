@@ -118,8 +118,8 @@ def load_rules(path: str | None = None) -> CleaningRules:
 
 
 def has_traditional(text: str | np.ndarray) -> bool:
-    """Whether ``text`` (a string or its ``code_points``) holds a character that OpenCC's t2s
-    changes (see ``nlp.ingest._fast_clean.t2s_changes``)."""
+    """Whether ``text`` (a string or its ``code_points``) holds a character that Traditional →
+    Simplified changes (see ``nlp.ingest._fast_clean.t2s_changes``)."""
     table = t2s_changes()
     cp = code_points(text) if isinstance(text, str) else text
     return bool(table[np.minimum(cp, len(table) - 1)].any())
@@ -138,13 +138,28 @@ def _furniture_fields(line: str, rules: CleaningRules) -> dict[str, str]:
     return out
 
 
-def detect_script(before: str, after: str) -> str:
-    """'traditional', 'simplified' or 'mixed', from how many characters T→S changed."""
+# Taiwan's variants are converted by phrase only in a text at least this Traditional (share of its CJK
+# characters T→S changes): whole Traditional reports measure 0.27-0.36 (the seeds, ingenre-dev, and
+# ingenre-dev through s2tw / s2hk), Simplified reports holding stray Traditional characters at most 0.002.
+TAIWAN_PHRASES_MIN_SHARE = 0.2
+
+
+def traditional_share(before: str, after: str) -> float:
+    """The share of ``before``'s CJK characters that T→S changed (``after``)."""
     a, b = code_points(before), code_points(after)
     n = min(len(a), len(b))
     changed = int(np.count_nonzero(a[:n] != b[:n])) + abs(len(a) - len(b))
     cjk = int(np.count_nonzero((a >= 0x4E00) & (a <= 0x9FFF))) or 1
-    ratio = changed / cjk
+    return changed / cjk
+
+
+def detect_script(before: str, after: str) -> str:
+    """'traditional', 'simplified' or 'mixed', from how many characters T→S changed."""
+    return script_of(traditional_share(before, after))
+
+
+def script_of(ratio: float) -> str:
+    """'traditional', 'simplified' or 'mixed' for a ``traditional_share``."""
     if ratio > 0.08:
         return "traditional"
     return "mixed" if ratio > 0.01 else "simplified"
@@ -175,8 +190,11 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
     before = mt.text
     script = "simplified"
     if traditional and has_traditional(before):  # else nothing for OpenCC to do (see t2s_changes)
-        mt = mt.map_chars(t2s())
-        script = detect_script(before, mt.text)
+        converted = mt.map_chars(t2s())
+        share = traditional_share(before, converted.text)
+        script = script_of(share)
+        # Taiwan's variants by phrase need Traditional context (see t2s): only for a Traditional text
+        mt = mt.map_chars(t2s(taiwan=True)) if share >= TAIWAN_PHRASES_MIN_SHARE else converted
         present = rules.triggers.present(mt.text)  # OpenCC may have written any character
     if "full_width" in present:
         mt = mt.map_chars(to_half_width)
