@@ -60,6 +60,21 @@ def test_big5_traditional(tmp_path):
     assert "调解" in "".join(res.units["text"])
 
 
+
+def test_traditional_html_title_read_in_simplified(tmp_path):
+    """A Traditional page's <title> is metadata in the text's script: its body and place are found
+    (the title once stayed 昌樂縣司法局…, which no gazetteer entry matches)."""
+    import opencc
+
+    title = "昌乐县司法局2022年法治政府建设工作情况报告_昌乐县人民政府"
+    body = "".join(f"<p>{ln}</p>" for ln in REPORT.strip().split("\n")[1:])
+    page = f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><div>{body}</div></body></html>"
+    f = _write(tmp_path / "r.html", opencc.OpenCC("s2tw").convert(page).encode("utf-8"))
+    d = ingest(f).documents.iloc[0]
+    assert d["title"] == "昌乐县司法局2022年法治政府建设工作情况报告"
+    assert (d["body"], d["region"]) == ("昌乐县司法局", "昌乐县")
+
+
 def test_docx(tmp_path):
     f = _write(tmp_path / "r.docx", make_docx(REPORT.strip().split("\n")))
     res = ingest(f)

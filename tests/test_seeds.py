@@ -90,6 +90,7 @@ def test_taiwan_phrases_only_in_traditional_text():
     assert clean_string("执法水平显著提升，開展普法。") == "执法水平显著提升，开展普法。"
     assert clean_string("市衞生健康委员会") == "市卫生健康委员会"
 
+
 def test_no_furniture_left(seed_result):
     text = "\n".join(seed_result.units["text"])
     for junk in ("当前位置", "索引号", "扫一扫在手机打开当前页", "相关图片", "相关附件",

@@ -314,12 +314,14 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
     from nlp.apply.tagging import tag_unit_tables
 
     good = tmp_path / "good.jsonl"
-    good.write_text('{"id": "a", "text": "開展人民調解", "source_db": "x"}\n', encoding="utf-8")
+    good.write_text('{"id": "a", "text": "開展人民調解", "source_db": "x", "heading": "(三)化解矛盾糾紛"}\n',
+                    encoding="utf-8")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "b", "txt": "no text field"}\n', encoding="utf-8")
     table, errors = tag_unit_tables(small_model, [good, bad, tmp_path / "missing.jsonl"])
     assert list(table["id"]) == ["a"] and table["source_db"].iat[0] == "x"
     assert table["text"].iat[0] == "开展人民调解"  # cleaned like report text (Traditional → Simplified)
+    assert table["section"].iat[0] == "（三）化解矛盾纠纷"  # and so is the context the model reads
     assert sorted(Path(e.path).name for e in errors) == ["bad.jsonl", "missing.jsonl"]
 
 

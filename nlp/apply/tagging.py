@@ -172,6 +172,9 @@ def tag_unit_tables(model, paths: Iterable[str | Path], genre: str | None = None
             errors.append(ReadError(p, f"cannot open: {err.strerror or err}"))
             continue
         units["text"] = units["text"].map(clean_string)
+        for col in ("section", "heading"):  # context in the script and punctuation the model reads
+            if col in units.columns:
+                units[col] = units[col].map(lambda v: clean_string(v) if isinstance(v, str) and v else v)
         if "section" not in units.columns and "heading" in units.columns:
             units["section"] = units["heading"]
         if genre:

@@ -188,7 +188,7 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
             ctx = mt.text[max(0, m.start() - 3) : m.end() + 3].replace("\n", " ")
             warnings.append(f"unrepairable text ({name}) at source offset {s}: {ctx!r}")
     before = mt.text
-    script = "simplified"
+    script, share = "simplified", 0.0
     if traditional and has_traditional(before):  # else nothing for OpenCC to do (see t2s_changes)
         converted = mt.map_chars(t2s())
         share = traditional_share(before, converted.text)
@@ -220,10 +220,11 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
     if "space" in present:
         mt = mt.sub(_CJK_GAP_AT, "")
         mt = mt.sub(_TRAILING_WS_AT, "")
+    taiwan = share >= TAIWAN_PHRASES_MIN_SHARE
     for k, v in raw.front_matter.items():
-        fields[f"fm_{k}"] = str(v)
+        fields[f"fm_{k}"] = _normalize_field(str(v), taiwan)
     for k, v in raw.html_meta.items():
-        fields[f"html_{k}"] = v
+        fields[f"html_{k}"] = _normalize_field(v, taiwan)
     if not mt.text.strip():
         warnings.append("nothing left after cleaning (the file holds only web-page furniture)")
     return Document(
@@ -238,6 +239,15 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
         fields=fields,
         warnings=warnings,
     )
+
+
+def _normalize_field(value: str, taiwan: bool) -> str:
+    """A file's own metadata field (front matter, an HTML page's <title> and <meta>) in the text's
+    script and widths: a Traditional page's <title> named its body 北京市朝陽區人民政府, which no
+    gazetteer entry matches. ``taiwan``: the text was Traditional enough for Taiwan's phrases."""
+    if has_traditional(value):
+        value = t2s(taiwan)(value)
+    return to_half_width(value)
 
 
 def clean_string(text: str, fmt: str = "txt") -> str:
