@@ -80,7 +80,8 @@ UNIT_TABLE: tuple[Column, ...] = (
     Column("is_heading", "unit", "bool", "bool", "the unit is a heading line with no body text"),
     *(_META[name] for name in ("year", "region", "level", "province", "prefecture", "body", "doc_type")),
     Column("text", "unit", "object", "string",
-           "clean text: Simplified, furniture and inline pinyin removed, punctuation normalized"),
+           "clean text: Simplified (from standard, Hong Kong or Taiwan Traditional forms: 衞生 → 卫生, 著力 → 着力), "
+           "furniture and inline pinyin removed, punctuation normalized"),
     Column("start", "unit", "int64", "int64",
            "start of the unit's character span in the source text (the decoded file; for HTML/.docx/.pdf, "
            "the extracted text)"),
