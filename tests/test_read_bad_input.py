@@ -60,7 +60,6 @@ def test_big5_traditional(tmp_path):
     assert "调解" in "".join(res.units["text"])
 
 
-
 def test_traditional_html_title_read_in_simplified(tmp_path):
     """A Traditional page's <title> is metadata in the text's script: its body and place are found
     (the title once stayed 昌樂縣司法局…, which no gazetteer entry matches)."""

@@ -68,7 +68,6 @@ def test_simplified_text_skips_opencc_and_traditional_text_does_not():
     assert clean_string("法治政府建設") == "法治政府建设"
 
 
-
 @pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
 def test_regional_traditional_variants_come_back_simplified(config):
     """A report a site converted with its s2tw or s2hk button comes back as the Simplified text:

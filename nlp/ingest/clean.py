@@ -139,27 +139,27 @@ def _furniture_fields(line: str, rules: CleaningRules) -> dict[str, str]:
 
 
 # Taiwan's variants are converted by phrase only in a text at least this Traditional (share of its CJK
-# characters T→S changes): whole Traditional reports measure 0.27-0.36 (the seeds, ingenre-dev, and
-# ingenre-dev through s2tw / s2hk), Simplified reports holding stray Traditional characters at most 0.002.
+# characters T→S changes on their own): whole Traditional reports measure 0.27-0.42 (the seeds,
+# ingenre-dev, and ingenre-dev through s2tw / s2hk), Simplified reports holding stray Traditional
+# characters at most 0.002.
 TAIWAN_PHRASES_MIN_SHARE = 0.2
 
 
-def traditional_share(before: str, after: str) -> float:
-    """The share of ``before``'s CJK characters that T→S changed (``after``)."""
-    a, b = code_points(before), code_points(after)
-    n = min(len(a), len(b))
-    changed = int(np.count_nonzero(a[:n] != b[:n])) + abs(len(a) - len(b))
-    cjk = int(np.count_nonzero((a >= 0x4E00) & (a <= 0x9FFF))) or 1
-    return changed / cjk
+def traditional_share(text: str) -> float:
+    """The share of ``text``'s CJK characters that T→S changes on their own (``t2s_changes``)."""
+    cp = code_points(text)
+    table = t2s_changes()
+    cjk = int(np.count_nonzero((cp >= 0x4E00) & (cp <= 0x9FFF))) or 1
+    return int(np.count_nonzero(table[np.minimum(cp, len(table) - 1)])) / cjk
 
 
 def detect_script(before: str, after: str) -> str:
     """'traditional', 'simplified' or 'mixed', from how many characters T→S changed."""
-    return script_of(traditional_share(before, after))
-
-
-def script_of(ratio: float) -> str:
-    """'traditional', 'simplified' or 'mixed' for a ``traditional_share``."""
+    a, b = code_points(before), code_points(after)
+    n = min(len(a), len(b))
+    changed = int(np.count_nonzero(a[:n] != b[:n])) + abs(len(a) - len(b))
+    cjk = int(np.count_nonzero((a >= 0x4E00) & (a <= 0x9FFF))) or 1
+    ratio = changed / cjk
     if ratio > 0.08:
         return "traditional"
     return "mixed" if ratio > 0.01 else "simplified"
@@ -188,13 +188,12 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
             ctx = mt.text[max(0, m.start() - 3) : m.end() + 3].replace("\n", " ")
             warnings.append(f"unrepairable text ({name}) at source offset {s}: {ctx!r}")
     before = mt.text
-    script, share = "simplified", 0.0
+    script, taiwan = "simplified", False
     if traditional and has_traditional(before):  # else nothing for OpenCC to do (see t2s_changes)
-        converted = mt.map_chars(t2s())
-        share = traditional_share(before, converted.text)
-        script = script_of(share)
         # Taiwan's variants by phrase need Traditional context (see t2s): only for a Traditional text
-        mt = mt.map_chars(t2s(taiwan=True)) if share >= TAIWAN_PHRASES_MIN_SHARE else converted
+        taiwan = traditional_share(before) >= TAIWAN_PHRASES_MIN_SHARE
+        mt = mt.map_chars(t2s(taiwan))
+        script = detect_script(before, mt.text)
         present = rules.triggers.present(mt.text)  # OpenCC may have written any character
     if "full_width" in present:
         mt = mt.map_chars(to_half_width)
@@ -220,7 +219,6 @@ def clean(raw: RawDocument, rules: CleaningRules | None = None) -> Document:
     if "space" in present:
         mt = mt.sub(_CJK_GAP_AT, "")
         mt = mt.sub(_TRAILING_WS_AT, "")
-    taiwan = share >= TAIWAN_PHRASES_MIN_SHARE
     for k, v in raw.front_matter.items():
         fields[f"fm_{k}"] = _normalize_field(str(v), taiwan)
     for k, v in raw.html_meta.items():
