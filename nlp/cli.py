@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from nlp.errors import ReadError, TableFormatError
+from nlp.errors import GenreHintWarning, ReadError, TableFormatError
 from nlp.tables import sibling, table_format, write_table
 
 app = typer.Typer(
@@ -314,7 +315,11 @@ def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: b
 
     if any(Path(t).resolve() == out.resolve() for t in tables):
         fail(f"{out}: the output is also an input; choose another --out")
-    table, errors = tag_unit_tables(load_predictor(model), tables, genre)
+    with warnings.catch_warnings(record=True) as hints:
+        warnings.simplefilter("always", GenreHintWarning)
+        table, errors = tag_unit_tables(load_predictor(model), tables, genre)
+    for hint in hints:
+        typer.echo(f"fazhi: warning: {hint.message}", err=True)
     report_errors(errors)
     if table is not None:
         write_table(table, out)

@@ -31,3 +31,7 @@ class LabelError(ValueError):
 
 class TableFormatError(ValueError):
     """An output path whose suffix names no table format the toolkit writes."""
+
+
+class GenreHintWarning(UserWarning):
+    """Units that give no genre read like 法治政府建设 reports but are tagged as work-report units."""

@@ -325,6 +325,40 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
     assert sorted(Path(e.path).name for e in errors) == ["bad.jsonl", "missing.jsonl"]
 
 
+
+def test_unit_tables_of_the_users_genre_without_a_genre_get_a_hint(tmp_path, small_model, seed_result, corpus_dir):
+    """Paragraphs of 法治政府建设 reports given as {"id", "text"} are tagged as work-report units unless
+    the genre is said; a table of them (the seeds' paragraphs) warns so, a table of work-report
+    paragraphs (a corpus report) or one that gives its genre does not."""
+    import json
+    import warnings
+
+    from nlp.apply.tagging import tag_unit_tables
+    from nlp.errors import GenreHintWarning
+    from nlp.ingest.pipeline import ingest
+
+    def table(name, texts, **extra):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps({"id": str(i), "text": t, **extra}, ensure_ascii=False) + "\n"
+                                for i, t in enumerate(texts)), encoding="utf-8")
+        return path
+
+    seeds = seed_result.units[seed_result.units["granularity"] == "paragraph"]["text"].tolist()
+    report = sorted(corpus_dir.rglob("2019.md"))[0]
+    work = ingest(report).units.query("granularity == 'paragraph'")["text"].tolist()
+    assert len(seeds) >= 20 and len(work) >= 20
+    for path, genre, warned in ((table("seeds.jsonl", seeds), None, True),
+                                (table("seeds_said.jsonl", seeds, genre="fazhi_report"), None, False),
+                                (table("seeds_cli.jsonl", seeds), "fazhi_report", False),
+                                (table("work.jsonl", work), None, False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tag_unit_tables(small_model, [path], genre)
+        hints = [w for w in caught if issubclass(w.category, GenreHintWarning)]
+        assert len(hints) == warned, path.name
+        if warned:
+            assert path.name in str(hints[0].message) and "fazhi_report" in str(hints[0].message)
+
 def test_word_vector_features_round_trip(tmp_path, seed_labels):
     from nlp.features.embeddings import save_word_vectors
     from nlp.text.tokenize import Tokenizer
