@@ -319,7 +319,10 @@ def _tag_unit_tables(tables: list[str], out: Path, model: Path | None, strict: b
         warnings.simplefilter("always", GenreHintWarning)
         table, errors = tag_unit_tables(load_predictor(model), tables, genre)
     for hint in hints:
-        typer.echo(f"fazhi: warning: {hint.message}", err=True)
+        if issubclass(hint.category, GenreHintWarning):
+            typer.echo(f"fazhi: warning: {hint.message}", err=True)
+        else:  # not ours to word: shown as it would have been
+            warnings.warn_explicit(hint.message, hint.category, hint.filename, hint.lineno)
     report_errors(errors)
     if table is not None:
         write_table(table, out)

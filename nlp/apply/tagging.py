@@ -169,9 +169,9 @@ def _genre_hint(units: pd.DataFrame, path: str | Path) -> None:
         return
     share = float(texts.map(lambda t: bool(_IN_GENRE_WORDS.search(t))).mean())
     if share >= GENRE_HINT_MIN_SHARE:
-        warnings.warn(f"{path}: {len(texts)} units give no genre and {share:.0%} of them name 法治政府建设, 依法行政 "
-                      "or 普法, as paragraphs of 法治政府建设 reports do; they were tagged as work-report units "
-                      "(pass genre='fazhi_report', --genre fazhi_report, if they are of that genre)",
+        warnings.warn(f"{path}: {len(texts)} units give no genre and {share:.0%} of them name 法治政府建设, 依法行政, "
+                      "普法 or the like, as paragraphs of 法治政府建设 reports do; they were tagged as work-report "
+                      "units (pass genre='fazhi_report', --genre fazhi_report, if they are of that genre)",
                       GenreHintWarning, stacklevel=3)
 
 
@@ -207,7 +207,7 @@ def tag_unit_tables(model, paths: Iterable[str | Path], genre: str | None = None
             units["section"] = units["heading"]
         if not genre:
             _genre_hint(units, p)
-        if genre:
+        else:
             given = units["genre"] if "genre" in units.columns else pd.Series([None] * len(units), index=units.index)
             units["genre"] = given.where(given.notna() & (given != ""), genre)
         frames.append(tag_frame(model, units))
