@@ -10,7 +10,7 @@ patterns need. Each helper here gives exactly the matches (or the text) the plai
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -206,7 +206,7 @@ class Triggers:
         return {name for name, bit in self.bit.items() if flags & bit}
 
 
-@lru_cache(maxsize=2)
+@cache  # t2s(), t2s(False) and t2s(True) are three keys: none may evict another
 def t2s(taiwan: bool = False):
     """Traditional → Simplified (OpenCC; built once per process): Hong Kong's and, with ``taiwan``,
     Taiwan's variant forms to OpenCC's standard Traditional first, then ``t2s``.
