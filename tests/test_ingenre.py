@@ -20,7 +20,13 @@ from nlp.errors import LabelError
 from nlp.tagger.document import document_structure, pool_documents
 from nlp.tagger.estimator import DomainTagger
 from nlp.tagger.serialize import load_model, load_predictor, save_model
-from nlp.training.evaluate import evaluate, evaluation_sets, leave_one_document_out, units_of
+from nlp.training.evaluate import (
+    cross_val_outputs,
+    evaluate,
+    evaluation_sets,
+    leave_one_document_out,
+    units_of,
+)
 from nlp.training.labels import load_label_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,3 +242,53 @@ def test_genre_adaptation_changes_only_the_in_genre_heads(mixed_labels):
     np.testing.assert_array_equal(on.predict_proba(plain), off.predict_proba(plain))
     seeds = X[mixed_labels["genre"] == "fazhi_report"]
     assert not np.allclose(on.predict_proba(seeds), off.predict_proba(seeds))
+
+
+def test_cross_validation_can_withhold_units_from_training_but_scores_all():
+    """A learning-curve point: the withheld units never reach a fit, yet every unit is scored."""
+    seen: list[str] = []
+
+    class Recorder:
+        def get_params(self, deep=False):
+            return {}
+
+        def fit(self, X, y, groups=None):
+            seen.extend(X["text"])
+            return self
+
+        def predict_proba(self, X):
+            return np.full((len(X), 2), 0.5)
+
+        def predict(self, X):
+            return np.ones((len(X), 2), dtype=np.int64)
+
+    units = pd.DataFrame({"text": [f"t{i}" for i in range(20)]})
+    Y = np.zeros((20, 2), dtype=np.int64)
+    groups = np.arange(20) // 2
+    trainable = groups % 2 == 0
+    proba, pred = cross_val_outputs(Recorder(), units, Y, groups, 5, 0, trainable)
+    assert set(seen) == {f"t{i}" for i in np.flatnonzero(trainable)}
+    assert pred.sum() == 40 and np.all(proba == 0.5)
+
+
+def test_compare_oof_pairs_runs_on_the_same_units(tmp_path):
+    """tools/compare_oof.py: a run against itself differs by exactly 0; runs of other units are refused."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"genre": ["fazhi_report"] * 40 + ["gov_work_report"] * 10,
+                          "granularity": ["paragraph"] * 50, "group": [f"d{i // 4}" for i in range(50)]})
+    Y = rng.integers(0, 2, (50, 10))
+    for name, pred in (("a", Y), ("b", 1 - Y)):
+        np.savez(tmp_path / f"{name}.npz", proba=pred.astype(float), pred=pred, Y=Y)
+        table.to_parquet(tmp_path / f"{name}.parquet")
+    table.iloc[:30].to_parquet(tmp_path / "c.parquet")
+    np.savez(tmp_path / "c.npz", proba=Y[:30].astype(float), pred=Y[:30], Y=Y[:30])
+    tool = Path(__file__).resolve().parents[1] / "tools" / "compare_oof.py"
+    run = subprocess.run([sys.executable, str(tool), str(tmp_path / "a.npz"), str(tmp_path / "a.npz"),
+                          str(tmp_path / "b.npz"), "--resamples", "200"], capture_output=True, text=True)
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0 and lines[0].startswith("a.npz: micro 1.0000")
+    assert "minus base +0.0000 [+0.0000, +0.0000]" in lines[2]
+    assert lines[4].startswith("b.npz: micro 0.0000") and "minus base -1.0000" in lines[4]
+    bad = subprocess.run([sys.executable, str(tool), str(tmp_path / "a.npz"), str(tmp_path / "c.npz")],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "not the same in-genre paragraphs" in bad.stderr

@@ -4,6 +4,7 @@
     python tools/oof_scores.py OUT.npz genre_C=8 lead=true      # one experiment: params as JSON values
     python tools/oof_scores.py OUT.npz --floor-grid             # also the relative floor, chosen nested
     python tools/oof_scores.py OUT.npz --fold-seed 1            # another split into folds
+    python tools/oof_scores.py OUT.npz --in-genre-share 0.5     # a learning-curve point
 
 Why: settings of the in-genre genre (``relative_floor``, ``genre_C``, ``genre_weight``, ``lead``) were
 chosen by in-genre cross-validation, and a full ``fazhi train`` (card, seeds left out, final fit) takes
@@ -82,6 +83,10 @@ def main() -> None:
     ap.add_argument("params", nargs="*", help="param=json_value overrides of the shipped settings")
     ap.add_argument("--fold-seed", type=int, default=0,
                     help="seed of the split into folds (a gain should hold on another split)")
+    ap.add_argument("--in-genre-share", type=float, default=1.0,
+                    help="train on this share of the in-genre documents (the first of a permutation seeded by "
+                         "--fold-seed, so a smaller share's documents are in a larger one's); "
+                         "every unit is still scored out of fold: a learning-curve point")
     ap.add_argument("--floor-grid", action="store_true", help="also choose the relative floor, nested")
     args = ap.parse_args()
     params = shipped_params(args.params)
@@ -91,10 +96,18 @@ def main() -> None:
     codes = load_taxonomy().codes
     Y = np.array([[c in ls for c in codes] for ls in labels["labels"]], dtype=np.int64)
     groups = labels["group"].to_numpy()
-    S, P = cross_val_outputs(DomainTagger(**params), units_of(labels), Y, groups, 5, args.fold_seed)
+    in_genre = (labels["genre"] == "fazhi_report").to_numpy()
+    trainable = None
+    if args.in_genre_share < 1.0:
+        docs = np.unique(groups[in_genre])
+        rng = np.random.default_rng(args.fold_seed)
+        kept = rng.permutation(docs)[:round(args.in_genre_share * len(docs))]  # nested: 0.5's in 0.75's
+        trainable = ~in_genre | np.isin(groups, kept)
+        print(f"training on {len(kept)} of {len(docs)} in-genre documents")
+    S, P = cross_val_outputs(DomainTagger(**params), units_of(labels), Y, groups, 5, args.fold_seed,
+                             trainable)
     np.savez(args.out, proba=S, pred=P, Y=Y)
     labels.assign(labels=labels["labels"].map(list)).to_parquet(Path(args.out).with_suffix(".parquet"))
-    in_genre = (labels["genre"] == "fazhi_report").to_numpy()
     paragraph = (labels["granularity"] == "paragraph").to_numpy()
     sets = {"in-genre paragraphs": in_genre & paragraph, "in-genre units": in_genre,
             "work reports": (labels["genre"] == "gov_work_report").to_numpy()}

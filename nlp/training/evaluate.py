@@ -53,14 +53,19 @@ def evaluation_sets(labels: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def cross_val_outputs(estimator, units, Y: np.ndarray, groups: np.ndarray, n_splits: int = 5,
-                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                      seed: int = 0, trainable: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and multi-hot predictions, folds grouped by document. ``units``
-    is a list of texts or a table of units with context (``units_of``)."""
+    is a list of texts or a table of units with context (``units_of``). ``trainable`` (bool per
+    unit, None: all): the units a fold may train on — every unit is still scored out of fold, so
+    a learning curve (part of one genre's documents withheld from training) is read on the same
+    units as the full figure."""
     pred = np.zeros_like(Y)
     proba = np.zeros(Y.shape, dtype=np.float64)
     units = units if hasattr(units, "iloc") else pd.DataFrame({"text": list(units)})
     cv = GroupKFold(n_splits, shuffle=True, random_state=seed)
     for tr, te in cv.split(units, groups=groups):
+        if trainable is not None:
+            tr = tr[trainable[tr]]
         est = clone(estimator)
         try:
             est.fit(units.iloc[tr], Y[tr], groups=groups[tr])
