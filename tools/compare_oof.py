@@ -55,8 +55,6 @@ def main() -> None:
     base = in_genre_paragraphs(args.runs[0])
     order = np.unique(base[2])
     draws = np.random.default_rng(args.seed).integers(0, len(order), (args.resamples, len(order)))
-    base_tp, base_total = per_document(*base, order)
-    base_f1 = 2 * base_tp[draws].sum(axis=1) / base_total[draws].sum(axis=1)
     for k, path in enumerate(args.runs):
         Y, P, docs = in_genre_paragraphs(path)
         if len(Y) != len(base[0]) or (docs != base[2]).any() or (Y != base[0]).any():
@@ -64,12 +62,15 @@ def main() -> None:
         per = f1_score(Y, P, average=None, zero_division=0)
         big = Y.sum(axis=0) >= 10
         tp, total = per_document(Y, P, docs, order)
+        micro = 2 * tp.sum() / total.sum()
         f1 = 2 * tp[draws].sum(axis=1) / total[draws].sum(axis=1)
-        line = (f"{path.name}: micro {f1_score(Y, P, average='micro'):.4f} "
+        line = (f"{path.name}: micro {micro:.4f} "
                 f"[{np.percentile(f1, 2.5):.4f}, {np.percentile(f1, 97.5):.4f}] macro10+ {per[big].mean():.4f}")
-        if k:
+        if not k:
+            base_micro, base_f1 = micro, f1
+        else:
             diff = f1 - base_f1
-            line += (f" | minus base {2 * tp.sum() / total.sum() - 2 * base_tp.sum() / base_total.sum():+.4f} "
+            line += (f" | minus base {micro - base_micro:+.4f} "
                      f"[{np.percentile(diff, 2.5):+.4f}, {np.percentile(diff, 97.5):+.4f}]")
         print(line)
         print("    " + " ".join(f"{c}:{v:.3f}" for c, v in zip(codes, per, strict=True)))
