@@ -325,7 +325,6 @@ def test_unit_tables_keep_fields_and_report_bad_files(tmp_path, small_model):
     assert sorted(Path(e.path).name for e in errors) == ["bad.jsonl", "missing.jsonl"]
 
 
-
 def test_unit_tables_of_the_users_genre_without_a_genre_get_a_hint(tmp_path, small_model, seed_result, corpus_dir):
     """Paragraphs of 法治政府建设 reports given as {"id", "text"} are tagged as work-report units unless
     the genre is said; a table of them (the seeds' paragraphs) warns so, a table of work-report
@@ -358,6 +357,7 @@ def test_unit_tables_of_the_users_genre_without_a_genre_get_a_hint(tmp_path, sma
         assert len(hints) == warned, path.name
         if warned:
             assert path.name in str(hints[0].message) and "fazhi_report" in str(hints[0].message)
+
 
 def test_word_vector_features_round_trip(tmp_path, seed_labels):
     from nlp.features.embeddings import save_word_vectors

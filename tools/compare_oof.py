@@ -25,13 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nlp.taxonomy import load_taxonomy  # noqa: E402
+from nlp.training.evaluate import evaluation_sets  # noqa: E402
 
 
 def in_genre_paragraphs(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Labels, predictions and documents of a run's in-genre paragraphs."""
     run = np.load(path)
     table = pd.read_parquet(path.with_suffix(".parquet"))
-    rows = ((table["genre"] == "fazhi_report") & (table["granularity"] == "paragraph")).to_numpy()
+    rows = evaluation_sets(table).get("in-genre paragraphs", np.zeros(len(table), dtype=bool))
     return run["Y"][rows].astype(np.int64), run["pred"][rows].astype(np.int64), table["group"].to_numpy()[rows]
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp.tagger.estimator import DomainTagger  # noqa: E402
 from nlp.taxonomy import load_taxonomy  # noqa: E402
-from nlp.training.evaluate import cross_val_outputs, units_of  # noqa: E402
+from nlp.training.evaluate import cross_val_outputs, evaluation_sets, units_of  # noqa: E402
 from nlp.training.labels import load_labels  # noqa: E402
 
 FLOORS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -96,7 +96,8 @@ def main() -> None:
     codes = load_taxonomy().codes
     Y = np.array([[c in ls for c in codes] for ls in labels["labels"]], dtype=np.int64)
     groups = labels["group"].to_numpy()
-    in_genre = (labels["genre"] == "fazhi_report").to_numpy()
+    sets = evaluation_sets(labels)
+    in_genre = sets["in-genre units"]
     trainable = None
     if args.in_genre_share < 1.0:
         docs = np.unique(groups[in_genre])
@@ -108,9 +109,6 @@ def main() -> None:
                              trainable)
     np.savez(args.out, proba=S, pred=P, Y=Y)
     labels.assign(labels=labels["labels"].map(list)).to_parquet(Path(args.out).with_suffix(".parquet"))
-    paragraph = (labels["granularity"] == "paragraph").to_numpy()
-    sets = {"in-genre paragraphs": in_genre & paragraph, "in-genre units": in_genre,
-            "work reports": (labels["genre"] == "gov_work_report").to_numpy()}
     print("as fitted:", figures(Y, P, sets))
     if args.floor_grid:
         folds = np.zeros(len(labels), dtype=int)
