@@ -4,8 +4,10 @@ The annotations (``labels/indicators/annotations.jsonl``) reference paragraphs o
 (``file``, ``line``, ``span``, ``sha``, as domain labels do; never the text) and list each
 paragraph's quantity statements (``value``, ``unit``, ``indicator``, ``approx``, ``qualifier``).
 A paragraph's statements are compared as multisets: exact triples (indicator, value, unit) and
-values alone (value, unit). ``split`` (dev, dev2 / test) keeps the paragraphs the extractor's rules
-were tuned on apart from those they never saw.
+values alone (value, unit). ``split`` (dev, dev2 / test; wr for the work-report paragraphs) keeps
+the paragraphs the extractor's rules were tuned on apart from those they never saw, and ``genre``
+(from the file: the corpus's work reports, else the users' genre) keeps the two genres apart: no
+figure mixes them.
 
 ``check_corpus_sample`` reads ``labels/indicators/corpus_checks.jsonl``: named rows of the
 work-report corpus, which the annotations do not cover, read by hand in random samples (a
@@ -21,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from nlp.indicators.extract import find_quantities
-from nlp.training.labels import REPO_ROOT, find_units
+from nlp.training.labels import GENRE_IN, GENRE_WORK, REPO_ROOT, find_units
 
 DEFAULT_ANNOTATIONS = REPO_ROOT / "labels" / "indicators" / "annotations.jsonl"
 KEYS = {"exact triples": ("indicator", "value", "unit"), "values alone": ("value", "unit")}
@@ -31,8 +33,13 @@ def _bag(quantities: list[dict], key: tuple[str, ...]) -> Counter:
     return Counter(tuple(round(float(q[k]), 4) if k == "value" else str(q[k]) for k in key) for q in quantities)
 
 
+def _genre(file: str) -> str:
+    return GENRE_WORK if file.startswith("corpus/") else GENRE_IN
+
+
 def evaluate_extractor(path: str | Path = DEFAULT_ANNOTATIONS) -> pd.DataFrame:
-    """One row per (measure, split): precision, recall, F1 and the counts behind them."""
+    """One row per (measure, genre, split), ``all`` the genre's splits together: precision, recall,
+    F1 and the counts behind them."""
     path = Path(path)
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     units = find_units(path, rows)
@@ -41,16 +48,17 @@ def evaluate_extractor(path: str | Path = DEFAULT_ANNOTATIONS) -> pd.DataFrame:
         found = [{"indicator": q.indicator, "value": q.value, "unit": q.unit} for q in find_quantities(u.text)]
         for measure, key in KEYS.items():
             gold, pred = _bag(r["quantities"], key), _bag(found, key)
+            genre = _genre(r["file"])
             for split in (r.get("split", "all"), "all"):
-                c = counts.setdefault((measure, split), [0, 0, 0])
+                c = counts.setdefault((measure, genre, split), [0, 0, 0])
                 c[0] += sum((gold & pred).values())
                 c[1] += sum((pred - gold).values())
                 c[2] += sum((gold - pred).values())
     out = []
-    for (measure, split), (tp, fp, fn) in sorted(counts.items()):
+    for (measure, genre, split), (tp, fp, fn) in sorted(counts.items()):
         p = tp / (tp + fp) if tp + fp else 1.0
         r_ = tp / (tp + fn) if tp + fn else 1.0
-        out.append({"measure": measure, "split": split, "precision": p, "recall": r_,
+        out.append({"measure": measure, "genre": genre, "split": split, "precision": p, "recall": r_,
                     "f1": 2 * p * r_ / (p + r_) if p + r_ else 0.0, "tp": tp, "fp": fp, "fn": fn})
     return pd.DataFrame(out)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,7 +43,15 @@ CHANGE = re.compile(r"(同比|比上年|较上年|较去年|环比)?(增长|增�
 # the last characters of CHANGE's verbs: a text can end with a change only if one is among its
 # last four (the verb, 了, 约/近, a final newline ``$`` allows); checked before the pattern
 _CHANGE_TAIL = re.compile("[长加升高降少低]")
-DURATION_AFTER = ("工作日", "月", "小时", "天", "周", "年", "季度", "学期", "日")
+# after 个, a span of time: 3个工作日, 6个月 (天 and 日 take no 个: 3个天然气项目, 5个日间照料中心 are counts;
+# no other measure word makes a duration: 100项年度重点工作, 5家年销售超亿元企业 are counts)
+DURATION_AFTER = ("工作日", "月", "小时", "周", "年", "季度", "学期")
+# 年 after 个 is a year only as 年头 or a 年度 that ends its phrase (连续3个年度，); 543个年度重点项目 and
+# 17个年销售超亿元的企业 count things (35 of the corpus's 38 N个年度 are such counts)
+_YEARS = re.compile(r"年(?:头|度(?:$|[，,；;。：:、（）()\n]))")
+# a Chinese-numeral count of rules that names a code of conduct, as 八项规定 does: 省委十项规定, 省委省政府
+# 二十条规定 (173 in the corpus). Not measures: a report's “十条举措” of its own counts what it made
+_PACKAGE_AFTER = ("规定", "禁令")
 DIVIDERS = "，,；;。：:、（）()\n"
 AFTER_WINDOW = 12  # characters after a measure word searched for the noun it counts
 _CLAUSE_END_RE = re.compile(f"[{re.escape(CLAUSE_END)}]")
@@ -146,6 +154,7 @@ class Rules:
     # (``no_inherit_changes``: %): a rate's change is in 个百分点, so 刑事案件立案数下降32.8% after
     # 调解成功率96.7% is a count's change; 满意度100%，比上年增长0.5% is the rate's
     no_inherit_changes: frozenset[str] = frozenset()
+    unit_spellings: dict[str, str] = field(default_factory=dict)  # another spelling -> its measure word
 
 
 def _unit_requires(name: str, spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -242,10 +251,10 @@ def _check_types(data: dict, name: str) -> None:
     for type_name, spec in types.items():
         if not isinstance(spec, dict):
             raise ValueError(f"{name}: type `{type_name}` must be a mapping (cues, units, domain, label)")
-        for field in ("cues", "units"):
-            value = spec.get(field)
+        for key in ("cues", "units"):
+            value = spec.get(key)
             if not isinstance(value, list) or not value:
-                raise ValueError(f"{name}: type `{type_name}` needs a non-empty list `{field}`")
+                raise ValueError(f"{name}: type `{type_name}` needs a non-empty list `{key}`")
         domain = spec.get("domain") or ""
         if domain and domain not in codes:
             raise ValueError(f"{name}: type `{type_name}` has domain `{domain}`, which is no taxonomy domain "
@@ -283,7 +292,12 @@ def _rules(data: dict) -> Rules:
     # the measure words: the listed ones and every type's (a type counted in 套 makes 套 one)
     listed = dict.fromkeys([*(str(u) for u in data.get("units") or ()), *(u for t in types for u in t.units)])
     units = tuple(sorted(listed, key=len, reverse=True))
-    unit_alt = _unit_alternation(units, data.get("not_measure_word_before") or {})
+    spellings = {str(a): str(u) for u, spelled in (data.get("unit_spellings") or {}).items() for a in spelled}
+    unknown = sorted(set(spellings.values()) - set(units))
+    if unknown:
+        raise ValueError(f"indicators.yaml: unit_spellings names no measure word: {', '.join(unknown)}")
+    unit_alt = _unit_alternation(tuple(sorted([*units, *spellings], key=len, reverse=True)),
+                                 data.get("not_measure_word_before") or {})
     quantity = re.compile(rf"(?P<pre>{'|'.join(_PRE_WORDS)})?(?P<num>{NUMBER})"
                           rf"(?:(?P<sep>[{re.escape(_RANGE_SEPARATORS)}])(?P<num2>{NUMBER}))?(?P<unit>{unit_alt})")
     cue_types: dict[str, list[IndicatorType]] = {}
@@ -329,7 +343,7 @@ def _rules(data: dict) -> Rules:
                  frozenset(str(u) for u in data.get("rate_units") or ()),
                  re.compile(alternation(str(w) for w in data.get("no_inherit") or ())),
                  re.compile(alternation(str(w) for w in data.get("no_inherit_rates") or ())),
-                 frozenset(str(u) for u in data.get("no_inherit_changes") or ()))
+                 frozenset(str(u) for u in data.get("no_inherit_changes") or ()), spellings)
 
 
 def _own_stages(spec: dict) -> tuple[tuple[tuple[str, str], ...], re.Pattern[str] | None]:
@@ -430,7 +444,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True
     if previous in "〔[［(（" and _DOC_NUMBER.match(text, start):
         return True  # 〔2023〕5号
-    if text.startswith(DURATION_AFTER, end):  # 3个工作日, 6个月
+    if (text.startswith("个", end - 1) and text.startswith(DURATION_AFTER, end)
+            and (text[end] != "年" or _YEARS.match(text, end))):  # 3个工作日, 6个月
         return True
     if (text.startswith("个", end - 1) and end < len(text) and text[end] in _LIST_ON
             and _LISTED_DURATION.match(text, end)):
@@ -444,6 +459,8 @@ def _excluded(text: str, num: str, start: int, end: int) -> bool:
         return True  # “百名机关党员进校园”, 百名法学家百场报告会: a campaign's name, not a count (为千名企业家 is)
     head = num[0]
     if head in CN_NUM:
+        if text[end - 1] in "项条" and text.startswith(_PACKAGE_AFTER, end):
+            return True  # 省委十项规定: a code's name
         if previous in _OPENING_QUOTES and text.startswith("个", end - 1):
             return True  # “十个严禁”, “十一个坚持”, “十个全覆盖”: a slogan, as 两个维护 (“十条举措” are ten)
         if _BIG_OR_APPROX.isdisjoint(num):
@@ -515,9 +532,11 @@ def quantities(text: str, rules: Rules) -> list[tuple]:
     subset_re = rules.subset_re
     cue_starts, noun_starts = rules.cue_starts, rules.noun_starts
     respective_re, links = rules.respective_re, rules.list_links
+    spelled = rules.unit_spellings
     in_list, items, place, list_qualifier = False, None, 0, ""  # a 分别 list: its items, this number's place
     for m in _quantity_matches(text, rules, first):
         pre, num, _, num2, unit = m.groups()
+        unit = spelled.get(unit, unit)
         start, end = m.span()
         if _excluded(text, num, m.start(2), end):
             continue

@@ -21,7 +21,7 @@ APPROX_AFTER = ("余", "多")
 # a written number: Arabic with separators/decimals, or Chinese numerals; then 万/亿 and 余/多
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CHINESE = rf"[{CN_NUM}]+"
-_NEARLY_BIG = r"(?<=近)[万亿]"  # 近万名: "nearly ten thousand", 万 standing alone after 近
+_NEARLY_BIG = r"(?<=[近超逾过])[万亿]"  # 近万名, 超万家, 超过万人: 万 standing alone after 近/超/逾/超过
 NUMBER = rf"(?:(?:{_ARABIC}|{_CHINESE})(?:[万亿](?:[{CN_NUM}\d]+)?)?[余多]?(?:[万亿])?|{_NEARLY_BIG})"
 
 
@@ -56,8 +56,8 @@ def parse_number(s: str) -> tuple[float, bool] | None:
     s = s.strip()
     approx = s.endswith(APPROX_AFTER) or (len(s) > 1 and s[-2] in "余多" and s[-1] in BIG_UNITS)
     core = s.replace("余", "").replace("多", "")
-    if core in BIG_UNITS:  # 近万 (the 近 is read by the caller)
-        return float(BIG_UNITS[core]), approx
+    if core in BIG_UNITS:  # 近万, 超万: only ever after a word of approximation (read by the caller too)
+        return float(BIG_UNITS[core]), True
     m = re.fullmatch(rf"({_ARABIC}|{_CHINESE})([万亿]?)((?:[{CN_NUM}\d]+)?)([万亿]?)", core)
     if not m:
         return None
