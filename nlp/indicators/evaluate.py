@@ -46,9 +46,9 @@ def evaluate_extractor(path: str | Path = DEFAULT_ANNOTATIONS) -> pd.DataFrame:
     counts: dict[tuple[str, str], list[int]] = {}
     for r, u in zip(rows, units, strict=True):
         found = [{"indicator": q.indicator, "value": q.value, "unit": q.unit} for q in find_quantities(u.text)]
+        genre = _genre(r["file"])
         for measure, key in KEYS.items():
             gold, pred = _bag(r["quantities"], key), _bag(found, key)
-            genre = _genre(r["file"])
             for split in (r.get("split", "all"), "all"):
                 c = counts.setdefault((measure, genre, split), [0, 0, 0])
                 c[0] += sum((gold & pred).values())
