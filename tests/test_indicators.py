@@ -109,7 +109,7 @@ def test_what_work_reports_write_that_reads_as_counts():
     """Read on 100 work-report paragraphs annotated by hand (split wr): a span of time takes 个 (3个月),
     so 100项年度重点工作 and 547名年轻干部 are counts; 个年度 is a span only where it ends its phrase;
     超万家 is about ten thousand firms; 人（次） is 人次; a code of conduct's name (十项规定) is none but a
-    report's own “十条举措” count what it made; 美元 is no 元."""
+    report's own “十条举措” counts what it made; 美元 is no 元."""
     def read(text):
         return [(g[1], g[3], g[6]) for g in quantities(text)]
 
